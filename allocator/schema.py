@@ -1,0 +1,311 @@
+"""The scenario schema: every field a user may write, with its meaning, unit and default.
+
+Models are strict (unknown keys are errors) and frozen. ``allocator validate --resolved`` prints a
+scenario after inheritance and overrides; docs/scenario-format.md describes each section.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from allocator.rules import AnyRuleSpec
+from allocator.rules.base import Budget
+from allocator.selectors import Dated, Selector
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# --- geography -------------------------------------------------------------------------------------
+
+
+class TableSource(Strict):
+    """A CSV table joined to the areas on a code column."""
+
+    path: Path
+    """CSV file (relative to the scenario file that names it; ``${VAR}`` expanded)."""
+    code_column: str = "area_code"
+    """Column of the CSV holding the GSS code it is keyed on."""
+    join_on: str | None = None
+    """Area attribute to join on instead of the area code, e.g. ``UTLA24CD`` for upper-tier values."""
+    columns: dict[str, str] | None = None
+    """Columns to take, as ``new_name: csv_column``; all columns (under their own names) when omitted."""
+    fill_missing_only: bool = False
+    """Only fill values still missing after earlier tables (e.g. upper-tier values for districts)."""
+    where: Selector = Field(default_factory=dict)
+    """Keep only the CSV rows meeting these conditions (e.g. one indicator and year of a long table)."""
+
+
+class ParentSpec(Strict):
+    """A parent level of the areas (region, strategic authority...), by lookup column or by containment."""
+
+    column: str | None = None
+    """Area attribute that already holds the parent code (from a lookup table)."""
+    boundaries: Path | None = None
+    """Parent polygons; each area is assigned the parent containing its interior point."""
+    code_column: str = "area_code"
+    """Code column of the parent boundaries."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ParentSpec:
+        if (self.column is None) == (self.boundaries is None):
+            raise ValueError("give exactly one of column (lookup) or boundaries (spatial containment)")
+        return self
+
+
+class BaselineFile(Strict):
+    """Baseline funding by area and stream, in a long CSV (one row per area and stream)."""
+
+    path: Path
+    code_column: str = "area_code"
+    stream_column: str = "stream"
+    amount_column: str = "amount_gbp"
+
+
+class IllustrativeBaseline(Strict):
+    """An illustrative baseline where the data has none: a national total shared by need and population.
+
+    ``base_{a,s} = total_gbp * share_s * p_a * (1 + elasticity * z_a) / sum(...)``, where ``z_a`` is the
+    standardised ``need_column`` (higher = more need) and ``share_s`` the stream's ``baseline_share``.
+    """
+
+    illustrative_total_gbp: float = Field(gt=0)
+    """National total of the baseline year, £, across every stream."""
+    need_column: str | None = None
+    """Column whose standardised value tilts the per-head baseline (higher = more need)."""
+    need_elasticity: float = Field(0.3, ge=0.0, le=1.0)
+    """How strongly need tilts the per-head baseline."""
+
+
+class OwnResourcesFile(Strict):
+    """Locally raised resources by area and year, in a long CSV."""
+
+    path: Path
+    code_column: str = "area_code"
+    year_column: str = "year"
+    amount_column: str = "amount_gbp"
+
+
+class OwnResourcesGrowth(Strict):
+    """Locally raised resources from an area column, grown each year (e.g. council tax at the cap)."""
+
+    column: str
+    """Area attribute with the baseline-year amount, £."""
+    growth: float = Field(0.0499, ge=-0.5, le=0.5)
+    """Annual growth (default: the 4.99% council tax referendum limit with the social care precept)."""
+
+
+class GeographySpec(Strict):
+    """Where the areas come from and which of them receive funding."""
+
+    boundaries: Path
+    """Polygons with GSS codes: GeoPackage, GeoJSON, Shapefile, or a TopoJSON file (give ``layer``)."""
+    layer: str | None = None
+    """Layer of the boundaries file (GeoPackage layer or TopoJSON object)."""
+    code_column: str = "area_code"
+    """Column of the boundaries holding the GSS code; becomes ``area_code``."""
+    name_column: str = "area_name"
+    """Column of the boundaries holding the area name; becomes ``area_name``."""
+    lookup: TableSource | None = None
+    """Hierarchy lookup (tier, parents, region) joined on the area code before the indicators."""
+    indicators: list[TableSource] = Field(default_factory=list)
+    """Indicator tables, joined in order."""
+    derived: dict[str, str] = Field(default_factory=dict)
+    """New columns from pandas expressions over existing ones, e.g. ``hle: (hle_m + hle_f) / 2``."""
+    population_column: str = "population"
+    tier_column: str = "tier"
+    """Area attribute giving the tier (streams' ``eligible_tiers`` refer to its values)."""
+    region_column: str | None = None
+    """Area attribute giving the region, for comparisons in reports."""
+    parents: dict[str, ParentSpec] = Field(default_factory=dict)
+    """Parent levels to attach, by name (e.g. ``strategic_authority``); become ``parent_<name>``."""
+    select: Selector = Field(default_factory=dict)
+    """Which areas receive funding (all when empty)."""
+    dissolve_to: str | None = None
+    """Area attribute naming a parent to merge areas into (e.g. districts into a combined authority)."""
+    sum_columns: list[str] = Field(default_factory=list)
+    """When dissolving: columns summed (population always is); the rest are population-weighted means."""
+    baseline: BaselineFile | IllustrativeBaseline
+    """Funding in the year before the first settlement year, by stream."""
+    own_resources: OwnResourcesFile | OwnResourcesGrowth | None = None
+    """Locally raised resources, for spending power and the formula's resources adjustment."""
+
+
+# --- streams and missions --------------------------------------------------------------------------
+
+
+class StreamSpec(Strict):
+    """A funding stream (theme): its budget, who may receive it, its response curve and effects."""
+
+    label: str = ""
+    budget: Budget
+    eligible_tiers: list[str] | None = None
+    """Tiers that may receive the stream (values of the tier column); all tiers when omitted."""
+    z0_gbp_per_head: float = Field(100.0, gt=0)
+    """Curvature of the response ``g(z) = z0 ln(1 + z / z0)``: smaller means faster diminishing returns."""
+    zmax_gbp_per_head: float = Field(500.0, gt=0)
+    """Absorptive capacity: the most £ per head an area can use from this stream in a year."""
+    persistence: float = Field(0.0, ge=0.0, lt=1.0)
+    """Yearly decay of the stream's effect (0: one-year effect; 0.8: preventative, long-lasting)."""
+    effects: dict[str, float] = Field(default_factory=dict)
+    """Mission -> indicator units gained per £1 per head per year, at zero spend."""
+    baseline_share: float | None = Field(None, ge=0.0, le=1.0)
+    """Share of the national baseline, used only by an illustrative baseline."""
+
+
+class MissionSpec(Strict):
+    """A national mission measured by one area indicator."""
+
+    label: str = ""
+    indicator: str
+    """Area attribute (column) measuring the mission."""
+    direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    target: float
+    """National target value of the indicator."""
+    weight: float = Field(1.0, ge=0.0)
+    """Value of one indicator unit per person (w_m)."""
+    local_weight_column: str | None = None
+    """Area attribute with a local multiplier of the weight (w_{a,m} = weight x column)."""
+    unit: str = ""
+    source: str = ""
+    """Where the indicator comes from (publisher, period)."""
+
+
+# --- objective and solver --------------------------------------------------------------------------
+
+
+class DistributionalSpec(Strict):
+    income_column: str
+    """Area attribute with income per head (e.g. GDHI per head)."""
+    elasticity: float = Field(1.3, ge=0.0, le=5.0)
+    """Elasticity of marginal utility of income (Green Book: 1.3)."""
+
+
+class ObjectiveSpec(Strict):
+    """What the settlement optimises, and the appraisal conventions (Green Book)."""
+
+    mode: Literal["mission_value", "formula", "blend"] = "mission_value"
+    blend_beta: float = Field(1e-3, ge=0.0)
+    """``blend`` only: mission value given up per £ of distance from the formula's phased target."""
+    discount_rate: float | None = Field(None, ge=0.0, lt=0.2)
+    """A flat discount rate; when omitted, the Green Book declining schedule (3.5% to year 30, ...)."""
+    tail_years: int = Field(10, ge=0, le=100)
+    """Years after the settlement over which persistent effects are still counted."""
+    need_floor: float = Field(0.1, ge=0.0)
+    """Smallest need multiplier an area can have."""
+    segments: int = Field(6, ge=1, le=50)
+    """Linear pieces approximating each response curve (K)."""
+    phase: list[float] = Field(default_factory=lambda: [1 / 3, 2 / 3, 1.0])
+    """Formula phasing: share of the move from baseline to target made in each year; the last repeats."""
+    cost_adjustment_column: str | None = None
+    """Area attribute multiplying relative need in the formula (area cost adjustment)."""
+    distributional: DistributionalSpec | None = None
+    """Distributional weights ``(median income / income)^elasticity``; none when omitted."""
+    soft_penalty: float = Field(10.0, gt=0)
+    """Default mission value lost per £ of breach of a soft rule (large: breaches are a last resort)."""
+
+    @field_validator("phase")
+    @classmethod
+    def _phase_in_unit(cls, v: list[float]) -> list[float]:
+        if not v or any(not 0.0 <= p <= 1.0 for p in v):
+            raise ValueError("phase needs at least one share, each within [0, 1]")
+        return v
+
+
+class SolverSpec(Strict):
+    name: Literal["highs", "cbc"] = "highs"
+    algorithm: Literal["simplex", "ipm", "choose"] = "simplex"
+    """HiGHS algorithm; dual simplex is fastest on settlement models of local-authority size."""
+    time_limit_s: float = Field(600.0, gt=0)
+    gap_rel: float = Field(1e-7, ge=0.0)
+    threads: int = Field(1, ge=1)
+    seed: int = 0
+    msg: bool = False
+    """Show the solver's own log."""
+
+
+# --- the scenario ----------------------------------------------------------------------------------
+
+
+class Scenario(Strict):
+    """A fully resolved scenario (after ``extends``, the rule set and ``--set`` overrides)."""
+
+    name: str
+    description: str = ""
+    years: list[int] = Field(min_length=1, max_length=10)
+    """Settlement years as financial-year starts (2026 = 2026-27), consecutive."""
+    amounts: Literal["real", "cash"] = "real"
+    """Whether money is in real terms (base-year prices) or cash; cash is deflated for appraisal."""
+    inflation: Dated = 0.02
+    """GDP deflator growth each year (real-terms floors and cash deflation)."""
+    geography: GeographySpec
+    integrated: Selector | None = None
+    """Criterion for an integrated settlement (single pot): a selector over area attributes. None: no area."""
+    envelopes: dict[Budget, Dated]
+    """National envelope by budget and year, £."""
+    streams: dict[str, StreamSpec] = Field(min_length=1)
+    missions: dict[str, MissionSpec] = Field(min_length=1)
+    rule_set: Path | None = None
+    """Rule set file supplying ``rules`` (lower precedence than the scenario's own ``rules``)."""
+    rules: dict[str, AnyRuleSpec] = Field(default_factory=dict)
+    """Rules by id. The id is the rule's name everywhere (constraints, verification, reports)."""
+    objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+
+    _provenance: Any = PrivateAttr(default=None)
+
+    @property
+    def provenance(self) -> Any:
+        """How the scenario was put together (``allocator.scenario.Provenance``), or None if built in code."""
+        return self._provenance
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str]) -> Scenario:
+        """A new scenario: this one with overrides of the highest precedence (dotted keys, as ``--set``)."""
+        from allocator.scenario import with_overrides
+
+        return with_overrides(self, overrides)
+
+    def resolved(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain data (what ``allocator validate --resolved`` prints)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @field_validator("years")
+    @classmethod
+    def _consecutive(cls, v: list[int]) -> list[int]:
+        if any(b != a + 1 for a, b in zip(v, v[1:], strict=False)):
+            raise ValueError(f"years must be consecutive and increasing, got {v}")
+        if any(not 1990 <= y <= 2100 for y in v):
+            raise ValueError("years are financial-year starts such as 2026")
+        return v
+
+    @property
+    def budgets(self) -> list[str]:
+        return sorted({s.budget for s in self.streams.values()})
+
+    def used_columns(self) -> dict[str, str]:
+        """Area attributes the scenario reads, each with the field that reads it."""
+        used: dict[str, str] = {self.geography.population_column: "geography.population_column"}
+        for name, m in self.missions.items():
+            used.setdefault(m.indicator, f"missions.{name}.indicator")
+            if m.local_weight_column:
+                used.setdefault(m.local_weight_column, f"missions.{name}.local_weight_column")
+        if any(s.eligible_tiers for s in self.streams.values()):
+            used.setdefault(self.geography.tier_column, "geography.tier_column")
+        if self.objective.distributional:
+            used.setdefault(self.objective.distributional.income_column, "objective.distributional")
+        if self.objective.cost_adjustment_column:
+            used.setdefault(self.objective.cost_adjustment_column, "objective.cost_adjustment_column")
+        for column in self.integrated or {}:
+            used.setdefault(column, "integrated")
+        for rule_id, rule in self.rules.items():
+            for column in rule.areas or {}:
+                used.setdefault(column, f"rules.{rule_id}.areas")
+        if isinstance(self.geography.own_resources, OwnResourcesGrowth):
+            used.setdefault(self.geography.own_resources.column, "geography.own_resources.column")
+        if isinstance(self.geography.baseline, IllustrativeBaseline) and self.geography.baseline.need_column:
+            used.setdefault(self.geography.baseline.need_column, "geography.baseline.need_column")
+        return used

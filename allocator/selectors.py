@@ -1,0 +1,152 @@
+"""Year keys and area selectors shared by the scenario schema and the rule kinds.
+
+Dated values are keyed by financial-year start (2026 = 2026-27). A bare year means that year only;
+``"2027.."`` means 2027 and every later year. A bare year wins over a range that also covers it, and a
+later range start wins over an earlier one. A plain number applies to every year.
+
+An area selector maps an attribute (a column of the geography) to a condition::
+
+    areas: {tier: {in: [Unitary authority, London borough]}, population: {between: [0, 250000]}}
+
+A scalar is shorthand for ``equals`` and a list for ``in``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, model_validator
+
+_RANGE = re.compile(r"^(\d{4})\.\.$")
+
+Dated = float | dict[int | str, float]
+"""A number for every year, or a mapping of year keys (``2027``, ``"2027.."``) to numbers."""
+
+
+def parse_year_key(key: int | str) -> tuple[int, bool]:
+    """Return (year, open_ended) for a dated-value key; raise ValueError with the expected form."""
+    if isinstance(key, bool):
+        raise ValueError(f"{key!r} is not a year")
+    if isinstance(key, int):
+        return key, False
+    text = str(key).strip()
+    if text.isdigit() and len(text) == 4:
+        return int(text), False
+    match = _RANGE.match(text)
+    if match:
+        return int(match.group(1)), True
+    raise ValueError(f"{key!r} is not a year key; expected a year like 2027 or an open range like '2027..'")
+
+
+def year_key_problems(value: Any, years: list[int]) -> list[str]:
+    """Messages for keys of a dated value that are malformed or fall outside the scenario's years."""
+    if not isinstance(value, dict):
+        return []
+    out = []
+    for key in value:
+        try:
+            year, open_ended = parse_year_key(key)
+        except ValueError as exc:
+            out.append(str(exc))
+            continue
+        if not open_ended and year not in years:
+            out.append(f"year {year} is outside the scenario's years [{years[0]}..{years[-1]}]")
+        elif open_ended and year > years[-1]:
+            out.append(f"range {key!r} starts after the last year {years[-1]}")
+    return out
+
+
+def expand(value: Dated | None, years: list[int]) -> dict[int, float]:
+    """The value for each of ``years`` (years the value does not cover are absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return {y: float(value) for y in years}
+    out: dict[int, float] = {}
+    ranges = sorted((parse_year_key(k)[0], v) for k, v in value.items() if parse_year_key(k)[1])
+    for start, v in ranges:
+        for y in years:
+            if y >= start:
+                out[y] = float(v)
+    for k, v in value.items():
+        year, open_ended = parse_year_key(k)
+        if not open_ended and year in years:
+            out[year] = float(v)
+    return out
+
+
+def years_covered(spec: list[int] | str | None, years: list[int]) -> list[int]:
+    """The scenario years a rule's ``years`` field covers (``None`` means all)."""
+    if spec is None:
+        return list(years)
+    if isinstance(spec, str):
+        start, _ = parse_year_key(spec)
+        return [y for y in years if y >= start]
+    return [y for y in years if y in set(spec)]
+
+
+class Condition(BaseModel):
+    """One test on an area attribute: exactly one of ``equals``, ``in``, ``not_in``, ``between``."""
+
+    equals: Any = None
+    """The attribute equals this value."""
+    in_: list[Any] | None = None
+    """The attribute is one of these values (YAML key ``in``)."""
+    not_in: list[Any] | None = None
+    """The attribute is none of these values."""
+    between: tuple[float, float] | None = None
+    """Inclusive numeric range ``[lo, hi]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"in_": data}
+        if not isinstance(data, dict):
+            return {"equals": data}
+        if "in" in data:
+            data = {**data}
+            data["in_"] = data.pop("in")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        given = [k for k in ("equals", "in_", "not_in", "between") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a condition needs exactly one of equals, in, not_in, between")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError(f"between [{self.between[0]}, {self.between[1]}] has lo > hi")
+        return self
+
+    def mask(self, column: pd.Series) -> np.ndarray:
+        if self.equals is not None:
+            return (column == self.equals).to_numpy(dtype=bool)
+        if self.in_ is not None:
+            return column.isin(self.in_).to_numpy(dtype=bool)
+        if self.not_in is not None:
+            return (~column.isin(self.not_in)).to_numpy(dtype=bool)
+        lo, hi = self.between
+        values = pd.to_numeric(column, errors="coerce")
+        return ((values >= lo) & (values <= hi)).fillna(False).to_numpy(dtype=bool)
+
+
+Selector = dict[str, Condition]
+"""Attribute name -> condition; every condition must hold (an empty selector selects every area)."""
+
+
+def select(frame: pd.DataFrame, selector: Selector | None) -> np.ndarray:
+    """Boolean mask of the rows of ``frame`` that meet every condition of ``selector``.
+
+    Raises KeyError naming the first attribute the frame lacks (callers turn it into an input error).
+    """
+    mask = np.ones(len(frame), dtype=bool)
+    for column, condition in (selector or {}).items():
+        if column not in frame.columns:
+            raise KeyError(column)
+        mask &= condition.mask(frame[column])
+    return mask
