@@ -20,8 +20,22 @@ class Problem:
     """What was wrong and what is expected."""
 
     def __str__(self) -> str:
-        where = f"{self.source}: {self.location}" if self.location else self.source
+        source = display_path(self.source)
+        where = f"{source}: {self.location}" if self.location else source
         return f"{where}: {self.message}"
+
+
+def display_path(path: str) -> str:
+    """A path as a user would write it: relative to the working folder when it lies below it."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 class AllocatorError(Exception):

@@ -136,6 +136,8 @@ def _read_chain(path: Path) -> list[Layer]:
         layers.append(Layer(str(current), data))
         if parent is not None and not isinstance(parent, (str, Path)):
             raise ScenarioError([Problem(str(current), "extends", "expected the path of a parent scenario")])
+        if parent is not None and not Path(parent).is_file():
+            raise ScenarioError([Problem(str(current), "extends", f"parent scenario {parent} not found")])
         current = Path(parent) if parent is not None else None
     return list(reversed(layers))
 
@@ -147,7 +149,10 @@ def _read_rule_set(path: Path) -> Layer:
     unknown = sorted(set(raw) - _RULE_SET_KEYS)
     if unknown:
         raise RuleSetError(
-            [Problem(str(path), k, "unknown field; a rule set has only name, description, rules") for k in unknown]
+            [
+                Problem(str(path), k, "unknown field; a rule set has only name, description, rules")
+                for k in unknown
+            ]
         )
     rules = raw.get("rules") or {}
     if not isinstance(rules, dict):
@@ -165,10 +170,14 @@ def _override_layer(overrides: list[str] | dict[str, Any] | None) -> Layer | Non
         for item in overrides:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise ScenarioError([Problem(SET_SOURCE, item, "expected KEY=VALUE, e.g. rules.floor.phi=0.98")])
+                raise ScenarioError(
+                    [Problem(SET_SOURCE, item, "expected KEY=VALUE, e.g. rules.floor.phi=0.98")]
+                )
             pairs.append((key.strip(), parse_value(value)))
     seen: set[str] = set()
-    problems = [Problem(SET_SOURCE, k, "set twice; give each key once") for k, _ in pairs if k in seen or seen.add(k)]
+    problems = [
+        Problem(SET_SOURCE, k, "set twice; give each key once") for k, _ in pairs if k in seen or seen.add(k)
+    ]
     if problems:
         raise ScenarioError(problems)
     data = _expand_dotted(dict(pairs), SET_SOURCE)
@@ -277,7 +286,9 @@ def _resolve_paths(data: dict[str, Any], base: Path, source: str) -> dict[str, A
             expanded = expand_vars(str(value))
         except KeyError as exc:
             problems.append(
-                Problem(source, where, f"environment variable {exc.args[0]} is not set (write ${{VAR:-default}})")
+                Problem(
+                    source, where, f"environment variable {exc.args[0]} is not set (write ${{VAR:-default}})"
+                )
             )
             return
         p = Path(expanded).expanduser()

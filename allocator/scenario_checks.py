@@ -111,7 +111,9 @@ def _unwrap(annotation: Any, element: str) -> Any:
     return annotation
 
 
-def describe_validation_error(exc: ValidationError, data: dict[str, Any], origin: dict[str, str], default: str):
+def describe_validation_error(
+    exc: ValidationError, data: dict[str, Any], origin: dict[str, str], default: str
+):
     """Located, plain-English problems from a pydantic ValidationError (one per field)."""
     grouped: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
@@ -144,7 +146,7 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(loc[-1], known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        allowed = f" Known fields: {', '.join(known)}." if known else ""
+        allowed = f". Known fields: {', '.join(known)}" if known else ""
         return f"unknown field '{loc[-1]}'{hint}{allowed}"
     if kind == "union_tag_not_found":
         return f"a rule needs a 'kind': one of {', '.join(sorted(SPECS))}"
@@ -184,25 +186,34 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
             add(path, f"no value for year(s) {missing}; give every year or an open range like '{years[0]}..'")
 
     dated("inflation", scenario.inflation)
-    for budget in scenario.budgets:
-        if budget not in scenario.envelopes:
-            add(f"envelopes.{budget}", f"streams use the {budget} budget but it has no envelope")
+    for name, stream in scenario.streams.items():
+        if stream.budget not in scenario.envelopes:
+            add(f"streams.{name}.budget", f"the {stream.budget} budget has no entry under envelopes; add one")
     for budget, value in scenario.envelopes.items():
         dated(f"envelopes.{budget}", value)
         covers_all(f"envelopes.{budget}", value)
     for name, stream in scenario.streams.items():
         for mission in stream.effects:
             if mission not in scenario.missions:
-                add(f"streams.{name}.effects.{mission}", f"unknown mission; missions are {sorted(scenario.missions)}")
+                add(
+                    f"streams.{name}.effects.{mission}",
+                    f"unknown mission; missions are {sorted(scenario.missions)}",
+                )
         if stream.zmax_gbp_per_head <= 0:
             add(f"streams.{name}.zmax_gbp_per_head", "must be positive")
     if isinstance(scenario.geography.baseline, IllustrativeBaseline):
         shares = {n: s.baseline_share for n, s in scenario.streams.items()}
         if any(v is None for v in shares.values()):
             missing = sorted(n for n, v in shares.items() if v is None)
-            add("streams", f"an illustrative baseline needs baseline_share on every stream; missing on {missing}")
+            add(
+                "streams",
+                f"an illustrative baseline needs baseline_share on every stream; missing on {missing}",
+            )
         elif abs(sum(shares.values()) - 1.0) > 1e-6:
-            add("streams", f"baseline_share must sum to 1 across streams (they sum to {sum(shares.values()):.4f})")
+            add(
+                "streams",
+                f"baseline_share must sum to 1 across streams (they sum to {sum(shares.values()):.4f})",
+            )
     for rule_id, rule in scenario.rules.items():
         base = f"rules.{rule_id}"
         if isinstance(rule.years, list):
@@ -227,6 +238,10 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
             close = difflib.get_close_matches(stream, list(scenario.streams), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             add(f"{base}.stream", f"unknown stream '{stream}'{hint}; streams are {sorted(scenario.streams)}")
-        if rule.kind == "floor" and rule.basis == "spending_power" and scenario.geography.own_resources is None:
+        if (
+            rule.kind == "floor"
+            and rule.basis == "spending_power"
+            and scenario.geography.own_resources is None
+        ):
             add(f"{base}.basis", "spending_power needs geography.own_resources")
     return out

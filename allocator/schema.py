@@ -6,6 +6,7 @@ scenario after inheritance and overrides; docs/scenario-format.md describes each
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any, Literal
 
@@ -276,7 +277,7 @@ class Scenario(Strict):
     @field_validator("years")
     @classmethod
     def _consecutive(cls, v: list[int]) -> list[int]:
-        if any(b != a + 1 for a, b in zip(v, v[1:], strict=False)):
+        if any(b != a + 1 for a, b in itertools.pairwise(v)):
             raise ValueError(f"years must be consecutive and increasing, got {v}")
         if any(not 1990 <= y <= 2100 for y in v):
             raise ValueError("years are financial-year starts such as 2026")

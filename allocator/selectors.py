@@ -89,7 +89,7 @@ def years_covered(spec: list[int] | str | None, years: list[int]) -> list[int]:
 
 
 class Condition(BaseModel):
-    """One test on an area attribute: exactly one of ``equals``, ``in``, ``not_in``, ``between``."""
+    """One test on an area attribute: exactly one of ``equals``, ``in``, ``not_in``, ``between``, ``present``."""
 
     equals: Any = None
     """The attribute equals this value."""
@@ -99,6 +99,8 @@ class Condition(BaseModel):
     """The attribute is none of these values."""
     between: tuple[float, float] | None = None
     """Inclusive numeric range ``[lo, hi]``."""
+    present: bool | None = None
+    """``true``: the attribute has a value (not blank); ``false``: it is blank."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
@@ -116,9 +118,9 @@ class Condition(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
-        given = [k for k in ("equals", "in_", "not_in", "between") if getattr(self, k) is not None]
+        given = [k for k in ("equals", "in_", "not_in", "between", "present") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a condition needs exactly one of equals, in, not_in, between")
+            raise ValueError("a condition needs exactly one of equals, in, not_in, between, present")
         if self.between is not None and self.between[0] > self.between[1]:
             raise ValueError(f"between [{self.between[0]}, {self.between[1]}] has lo > hi")
         return self
@@ -130,6 +132,9 @@ class Condition(BaseModel):
             return column.isin(self.in_).to_numpy(dtype=bool)
         if self.not_in is not None:
             return (~column.isin(self.not_in)).to_numpy(dtype=bool)
+        if self.present is not None:
+            filled = column.notna() & (column.astype(str).str.strip() != "")
+            return (filled if self.present else ~filled).to_numpy(dtype=bool)
         lo, hi = self.between
         values = pd.to_numeric(column, errors="coerce")
         return ((values >= lo) & (values <= hi)).fillna(False).to_numpy(dtype=bool)

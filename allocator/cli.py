@@ -1,0 +1,223 @@
+"""The ``allocator`` command line: parse, call the API, print. Errors become exit codes (DESIGN.md).
+
+Exit codes: 0 done; 1 a bug; 2 bad input; 3 infeasible; 4 solver failure or time limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from allocator.errors import AllocatorError, InfeasibleError
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def handle_errors(debug: bool) -> Iterator[None]:
+    """Print a one-paragraph message and exit with the error's code; ``--debug`` shows the traceback."""
+    try:
+        yield
+    except AllocatorError as exc:
+        if debug:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        if isinstance(exc, InfeasibleError) and exc.diagnosis is not None:
+            from allocator.cli_render import print_diagnosis
+
+            print_diagnosis(err_console, exc.diagnosis)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing was written")
+        sys.exit(130)
+    except Exception:
+        if debug:
+            raise
+        err_console.print(
+            "[bold red]internal error[/] (a bug in allocator, not in your input). "
+            "Run again with --debug for the traceback and report it.\n" + traceback.format_exc(limit=1),
+            markup=True,
+        )
+        sys.exit(1)
+
+
+def _debug_option(f):
+    return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(f)
+
+
+def _set_option(f):
+    return click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a scenario field (dotted key; value read as YAML). Repeatable; highest precedence.",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="allocator")
+@click.option(
+    "-v", "--verbose", count=True, help="More log output (-vv for debug, e.g. each override's effect)."
+)
+def main(verbose: int) -> None:
+    """allocator: propose multi-year funding settlements for local and strategic authorities.
+
+    \b
+    Examples:
+      allocator validate scenarios/baseline.yaml
+      allocator validate scenarios/tight_envelope.yaml --resolved
+      allocator geodata check geodata/areas.gpkg
+      allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--resolved", is_flag=True, help="Print the fully resolved scenario (after extends, rule set, --set)."
+)
+@click.option(
+    "--no-geography", is_flag=True, help="Check the scenario file only, without loading its geography."
+)
+@_set_option
+@_debug_option
+def validate(
+    scenario: Path, resolved: bool, no_geography: bool, overrides: tuple[str, ...], debug: bool
+) -> None:
+    """Check a scenario and its geography; report every problem at once.
+
+    \b
+    Examples:
+      allocator validate scenarios/baseline.yaml
+      allocator validate scenarios/baseline.yaml --resolved
+      allocator validate scenarios/baseline.yaml --set rules.funding_guarantee.phi=0.98
+    """
+    from allocator.scenario import load_scenario
+    from allocator.yamlio import dump_yaml
+
+    with handle_errors(debug):
+        sc = load_scenario(scenario, list(overrides))
+        geo = None
+        if not no_geography:
+            from allocator.geography.load import load_geography
+
+            geo = load_geography(sc)
+        if resolved:
+            out_console.print(dump_yaml(sc.resolved()), markup=False, end="")
+            return
+        from allocator.cli_render import print_validation
+
+        print_validation(out_console, sc, geo)
+
+
+@main.group()
+def geodata() -> None:
+    """Check geography files, or generate a synthetic geography."""
+
+
+@geodata.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--layer", help="Layer of a GeoPackage or TopoJSON file.")
+@click.option("--code-column", help="Column holding the GSS code (guessed when omitted).")
+@click.option("--name-column", help="Column holding the area name.")
+@click.option(
+    "--indicators",
+    "indicators",
+    multiple=True,
+    metavar="CSV[:CODE_COLUMN]",
+    help="Indicator CSV to check against the boundaries (repeatable).",
+)
+@_debug_option
+def geodata_check(
+    path: Path,
+    layer: str | None,
+    code_column: str | None,
+    name_column: str | None,
+    indicators: tuple[str, ...],
+    debug: bool,
+) -> None:
+    """Check a boundaries file (or a scenario's whole geography) and summarise it.
+
+    PATH is a boundaries file (GeoPackage, GeoJSON, Shapefile, TopoJSON) or a scenario YAML file.
+
+    \b
+    Examples:
+      allocator geodata check geodata/areas.gpkg
+      allocator geodata check ../shared/data/boundaries/uk_multiyear_bsc_topo.json --layer ltla
+      allocator geodata check areas.geojson --indicators population.csv:LAD24CD
+      allocator geodata check scenarios/baseline.yaml
+    """
+    from allocator.cli_render import print_geography_summary, print_validation
+
+    with handle_errors(debug):
+        if path.suffix.lower() in (".yaml", ".yml"):
+            from allocator.geography.load import load_geography
+
+            from allocator.scenario import load_scenario
+
+            sc = load_scenario(path)
+            print_validation(out_console, sc, load_geography(sc))
+            return
+        from allocator.geography.check import check_geography_file
+
+        tables = []
+        for item in indicators:
+            csv, _, column = item.partition(":")
+            tables.append((Path(csv), column or None))
+        summary = check_geography_file(
+            path, layer=layer, code_column=code_column, name_column=name_column, indicators=tables
+        )
+        print_geography_summary(out_console, path, summary)
+
+
+@geodata.command("synth")
+@click.option(
+    "--areas", type=click.IntRange(4, 100_000), default=320, show_default=True, help="Number of areas."
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same bytes)."
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["gpkg", "geojson", "shp"]), default="gpkg", show_default=True
+)
+@_debug_option
+def geodata_synth(areas: int, seed: int, out: Path, fmt: str, debug: bool) -> None:
+    """Generate a synthetic geography: boundaries, lookup, indicators, baseline funding, own resources.
+
+    The files have the same formats and columns as the real ONS inputs; the areas are not real places.
+
+    \b
+    Examples:
+      allocator geodata synth --areas 320 --seed 2026 -o geodata
+      allocator geodata synth --areas 35000 --seed 1 -o /tmp/small-areas --format geojson
+    """
+    from allocator.geography.synthetic import write_synthetic
+
+    with handle_errors(debug):
+        summary = write_synthetic(out, areas, seed, fmt=fmt)
+        out_console.print(f"wrote a synthetic geography of {areas} areas to {out}")
+        for key, value in summary.items():
+            out_console.print(f"  {key}: {value}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
