@@ -9,16 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.selectors import expand
-
-
-def money(x: float) -> str:
-    """£ in millions with one decimal (negative with a minus sign)."""
-    return f"£{x / 1e6:,.1f}m"
-
-
-def fy(year: int) -> str:
-    """Financial year label: 2026 -> 2026-27."""
-    return f"{year}-{(year + 1) % 100:02d}"
+from allocator.units import fy, money
 
 
 def print_validation(console: Console, scenario, geography=None) -> None:

@@ -1,0 +1,68 @@
+"""Envelope: per year and budget, total allocations stay within the scenario's envelope, less headroom."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+from pydantic import Field
+
+from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
+from allocator.units import fy, money
+
+
+class EnvelopeSpec(RuleSpec):
+    """Per year and budget, total allocations stay within the scenario's envelope (less headroom)."""
+
+    kind: Literal["envelope"] = "envelope"
+    budget: Budget
+    """Which budget's envelope (``envelopes.<budget>`` in the scenario)."""
+    headroom_share: float = Field(0.0, ge=0.0, lt=1.0)
+    """Share of the envelope held back unallocated."""
+    must_allocate: bool = False
+    """Allocate exactly ``(1 - headroom_share)`` of the envelope rather than at most that."""
+
+
+@register
+class Envelope(RuleKind[EnvelopeSpec]):
+    """Control total of a budget (RDEL or CDEL) in each year.
+
+    Math:
+        sum_{a, s: b(s) = b} x[a, t, s] <= (1 - headroom) E[b, t]   for each covered year t
+        (``=`` when ``must_allocate``). The ``areas`` selector does not apply: an envelope is national.
+
+    Its dual is the shadow price of the envelope: mission value bought by one more £ in that year.
+    """
+
+    spec_model: ClassVar = EnvelopeSpec
+
+    def bound(self, envelope: float) -> float:
+        return (1.0 - self.spec.headroom_share) * envelope
+
+    def add(self, m: Any) -> None:
+        sense = "==" if self.spec.must_allocate else "<="
+        for year in m.years_for(self):
+            bound = self.bound(m.envelope(self.spec.budget, year))
+            lhs = m.national_total(year, self.spec.budget)
+            m.constrain(self, (year,), lhs, sense, bound, year=year, budget=self.spec.budget)
+
+    def check(self, settlement: Any) -> RuleCheck:
+        alloc = settlement.allocations
+        totals = alloc[alloc["budget"] == self.spec.budget].groupby("year")["amount_gbp"].sum()
+        years = self.covered_years(settlement.years)
+        totals = totals.reindex(years, fill_value=0.0)
+        bound = pd.Series([self.bound(settlement.envelope(self.spec.budget, y)) for y in years], index=years)
+        over = totals - bound
+        shortfall = over.abs() if self.spec.must_allocate else over
+        return RuleCheck.from_shortfall(self, shortfall, bound)
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        out = {}
+        for year, gbp in relaxation.groupby("year")["relaxation_gbp"].sum().items():
+            env = settlement.envelope(self.spec.budget, int(year))
+            out[int(year)] = (
+                f"the {self.spec.budget} envelope '{self.rule_id}' in {fy(int(year))} ({money(env)}) is "
+                f"{money(gbp)} away from what the other rules require: feasible with the envelope "
+                f"moved by {money(gbp)} ({gbp / env:.1%})"
+            )
+        return out
