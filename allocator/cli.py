@@ -121,6 +121,99 @@ def validate(
         print_validation(out_console, sc, geo)
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder to write (default: runs/<scenario name>). Replaced only when the new run is complete.",
+)
+@click.option("--quiet", is_flag=True, help="No progress display and no summary; errors still go to stderr.")
+@_set_option
+@_debug_option
+def run(scenario: Path, out: Path | None, quiet: bool, overrides: tuple[str, ...], debug: bool) -> None:
+    """Solve a scenario and write its run folder (tables, summary.json).
+
+    Prints totals by year and budget, mission value V against the formula allocation's V, the rules
+    that bind most, shadow prices and the verification of every rule.
+
+    \b
+    Examples:
+      allocator run scenarios/baseline.yaml
+      allocator run scenarios/baseline.yaml --set rules.funding_guarantee.phi=0.98 -o runs/floor98
+      allocator run scenarios/no_floors.yaml --quiet
+    """
+    from allocator.cli_render import print_run_summary
+    from allocator.engine import solve
+    from allocator.errors import AllocatorError
+    from allocator.progress import Progress
+    from allocator.run_folder import write_run
+    from allocator.scenario import load_scenario
+
+    with handle_errors(debug):
+        progress = Progress(enabled=False if quiet else None)
+        with progress.step("loading the scenario"):
+            sc = load_scenario(scenario, list(overrides))
+        settlement = solve(sc, progress=progress)
+        target = out or Path("runs") / scenario.stem
+        with progress.step("writing the run folder"):
+            write_run(settlement, target)
+        if not quiet:
+            print_run_summary(out_console, settlement, target)
+        if not settlement.verified:
+            failed = ", ".join(settlement.summary["verification"]["failed"])
+            raise AllocatorError(
+                f"verification failed for {failed}: this is a bug in allocator; please report it"
+            )
+
+
+@main.command()
+@click.argument("a", type=click.Path(exists=True, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-n", "--top", type=int, default=10, show_default=True, help="How many winners and losers to list."
+)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the by-area differences to CSV.",
+)
+@_debug_option
+def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> None:
+    """Compare two runs (run folders, or scenario files to solve): B minus A by area, stream and year.
+
+    \b
+    Examples:
+      allocator compare runs/baseline runs/tight_envelope
+      allocator compare scenarios/baseline.yaml scenarios/no_floors.yaml --csv diff.csv
+    """
+    from allocator.cli_render import print_comparison
+    from allocator.compare import compare as compare_runs
+
+    with handle_errors(debug):
+        sa, sb = _settlement(a), _settlement(b)
+        result = compare_runs(sa, sb, names=(_label(a), _label(b)))
+        print_comparison(out_console, result, top)
+        if csv_out:
+            result.by_area.to_csv(csv_out, lineterminator="\n")
+
+
+def _label(path: Path) -> str:
+    return path.stem if path.suffix in (".yaml", ".yml") else path.name
+
+
+def _settlement(path: Path):
+    from allocator.engine import solve
+    from allocator.run_folder import read_run
+    from allocator.scenario import load_scenario
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return solve(load_scenario(path))
+    return read_run(path)
+
+
 @main.group()
 def geodata() -> None:
     """Check geography files, or generate a synthetic geography."""
@@ -163,7 +256,6 @@ def geodata_check(
     with handle_errors(debug):
         if path.suffix.lower() in (".yaml", ".yml"):
             from allocator.geography.load import load_geography
-
             from allocator.scenario import load_scenario
 
             sc = load_scenario(path)

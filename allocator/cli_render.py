@@ -68,3 +68,75 @@ def print_diagnosis(console: Console, diagnosis) -> None:
             str(row.explanation),
         )
     console.print(table)
+
+
+def print_run_summary(console: Console, settlement, out: Path) -> None:
+    """The short summary ``allocator run`` prints."""
+    sm = settlement.summary
+    console.print(
+        f"[bold]{sm['scenario']}[/]: {sm['areas']} areas, {sm['integrated_areas']} on an integrated settlement"
+    )
+    table = Table(title="Settlement by year and budget", show_edge=False)
+    table.add_column("year")
+    budgets = sorted({b for v in sm["totals_gbp"].values() for b in v})
+    for b in budgets:
+        table.add_column(b, justify="right")
+    table.add_column("total", justify="right")
+    for year, by_budget in sm["totals_gbp"].items():
+        table.add_row(fy(int(year)), *(money(by_budget[b]) for b in budgets), money(sum(by_budget.values())))
+    console.print(table)
+    v = sm["value"]
+    gain = (
+        f"{v['gain']:+,.0f} ({v['gain_pct']:+.1%})" if v.get("gain_pct") is not None else f"{v['gain']:+,.0f}"
+    )
+    console.print(
+        f"mission value V = {v['V']:,.0f}   formula allocation V = {v['V_formula']:,.0f}   gain from optimising {gain}"
+    )
+    if sm["binding_most"]:
+        console.print(
+            "rules binding most: "
+            + ", ".join(
+                f"{r['rule_id']} ({r['kind']}, {r['area_years']} area-years)" for r in sm["binding_most"][:5]
+            )
+        )
+    if sm["shadow_prices"]:
+        console.print("shadow prices (mission value per extra £1m):")
+        for r in sm["shadow_prices"]:
+            budget = f" {r['budget']}" if r.get("budget") else ""
+            console.print(f"  {r['rule_id']}{budget} {fy(r['year'])}: {r['value_per_gbp_m']:,.0f}")
+    ver = settlement.verification
+    failed = ver[~ver["passed"]]
+    soft = ver[(ver["mode"] == "soft") & (ver["violations"] > 0)]
+    status = "every rule holds" if failed.empty else f"FAILED: {', '.join(failed['rule_id'])}"
+    console.print(f"verification: {len(ver)} rules checked independently, {status}")
+    for r in soft.itertuples():
+        console.print(
+            f"  soft rule {r.rule_id} breached in {r.violations} places (largest {money(r.max_violation_gbp)})"
+        )
+    console.print(f"run folder: {out}")
+
+
+def print_comparison(console: Console, result, top: int) -> None:
+    a, b = result.names
+    console.print(f"[bold]{b}[/] against [bold]{a}[/]")
+    table = Table(title="By year and budget", show_edge=False)
+    for col in ("year", "budget", a, b, "change"):
+        table.add_column(col, justify="right")
+    for (year, budget), r in result.by_year.iterrows():
+        table.add_row(fy(int(year)), str(budget), money(r.iloc[0]), money(r.iloc[1]), money(r["change_gbp"]))
+    console.print(table)
+    v = result.value
+    for measure in v.index:
+        console.print(
+            f"{measure}: {v.loc[measure, a]:,.0f} -> {v.loc[measure, b]:,.0f} ({v.loc[measure, 'change']:+,.0f})"
+        )
+    winners, losers = result.winners_and_losers(top)
+    for title, frame in (("Biggest winners", winners), ("Biggest losers", losers)):
+        t = Table(title=f"{title} (change over all years)", show_edge=False)
+        for col in ("area", "code", "change", "per head"):
+            t.add_column(col, justify="right" if col in ("change", "per head") else "left")
+        for code, r in frame.iterrows():
+            t.add_row(
+                str(r["area_name"]), str(code), money(r["change_gbp"]), f"£{r['change_per_head_gbp']:,.2f}"
+            )
+        console.print(t)

@@ -286,7 +286,7 @@ def summary(
             }
             for r in national.itertuples()
         ],
-        "solve": (report.as_dict() if report else {}) | {"lp_rows": len(m.prob.constraints) if m else None},
+        "solve": (report.as_dict() if report else {}) | {"lp_rows": m.prob.numConstraints() if m else None},
         "provenance": {
             "scenario": sc.resolved(),
             "sources": prov.as_dict() if prov is not None else {},

@@ -48,6 +48,7 @@ class RowRecord:
     stream: str | None = None
     budget: str | None = None
     slack: list[Any] = field(default_factory=list)  # slack variables (soft or elastic)
+    constraint: Any = None  # the PuLP constraint, for its dual and slack after a solve
 
 
 class ModelBuilder:
@@ -89,7 +90,7 @@ class ModelBuilder:
                 code, stream = self.codes[ai], self.streams[si]
                 seg = []
                 for k in range(n_k):
-                    v = pulp.LpVariable(
+                    v = self.prob.add_variable(
                         lp_name("y", code, year, stream, k), lowBound=0.0, upBound=pop[ai] * widths_l[si][k]
                     )
                     seg.append(v)
@@ -110,7 +111,7 @@ class ModelBuilder:
         for ai, code in enumerate(self.codes):
             for ti, year in enumerate(self.years):
                 for bi, budget in enumerate(self.budgets):
-                    var = pulp.LpVariable(lp_name("X", code, year, budget), lowBound=0.0)
+                    var = self.prob.add_variable(lp_name("X", code, year, budget), lowBound=0.0)
                     self.X[(ai, ti, bi)] = var
                     terms = {var: 1.0}
                     for si in np.nonzero(inp.stream_budget == bi)[0].tolist():
@@ -122,7 +123,7 @@ class ModelBuilder:
         self.N: dict[tuple[int, int], Any] = {}
         for ti, year in enumerate(self.years):
             for bi, budget in enumerate(self.budgets):
-                var = pulp.LpVariable(lp_name("N", year, budget), lowBound=0.0)
+                var = self.prob.add_variable(lp_name("N", year, budget), lowBound=0.0)
                 self.N[(ti, bi)] = var
                 terms = {var: 1.0}
                 for ai in range(len(self.codes)):
@@ -223,14 +224,11 @@ class ModelBuilder:
             penalty = rule.spec.penalty or self.scenario.objective.soft_penalty
             signs = {"<=": [-1.0], ">=": [1.0], "==": [1.0, -1.0]}[sense]
             for i, sign in enumerate(signs):
-                slack = pulp.LpVariable(lp_name("slack", name, i), lowBound=0.0)
+                slack = self.prob.add_variable(lp_name("slack", name, i), lowBound=0.0)
                 expr.addterm(slack, sign)
                 record.slack.append(slack)
                 self.penalties.append((slack, penalty))
         constant = -expr.constant
         expr.constant = 0.0
         self.rows[name] = record
-        self._add_row(name, expr, sense, constant)
-
-    def constraint(self, name: str) -> Any:
-        return self.prob.constraints[name]
+        record.constraint = self._add_row(name, expr, sense, constant)

@@ -39,8 +39,8 @@ def add_formula_deviations(m: ModelBuilder) -> None:
     for ai, code in enumerate(m.codes):
         for ti, year in enumerate(m.years):
             for bi, budget in enumerate(m.budgets):
-                plus = pulp.LpVariable(lp_name("dev_up", code, year, budget), lowBound=0.0)
-                minus = pulp.LpVariable(lp_name("dev_down", code, year, budget), lowBound=0.0)
+                plus = m.prob.add_variable(lp_name("dev_up", code, year, budget), lowBound=0.0)
+                minus = m.prob.add_variable(lp_name("dev_down", code, year, budget), lowBound=0.0)
                 expr = pulp.LpAffineExpression({m.X[(ai, ti, bi)]: 1.0, plus: -1.0, minus: 1.0})
                 m._add_row(
                     lp_name("def_dev", code, year, budget), expr, "==", float(inp.phased_target[ai, ti, bi])
@@ -50,8 +50,8 @@ def add_formula_deviations(m: ModelBuilder) -> None:
                 seg = m._x.get((ai, ti, si))
                 if not seg:
                     continue
-                plus = pulp.LpVariable(lp_name("mix_up", code, year, stream), lowBound=0.0)
-                minus = pulp.LpVariable(lp_name("mix_down", code, year, stream), lowBound=0.0)
+                plus = m.prob.add_variable(lp_name("mix_up", code, year, stream), lowBound=0.0)
+                minus = m.prob.add_variable(lp_name("mix_down", code, year, stream), lowBound=0.0)
                 terms = dict.fromkeys(seg, 1.0)
                 bi = int(inp.stream_budget[si])
                 terms[m.X[(ai, ti, bi)]] = -float(inp.mix_share[ai, si])

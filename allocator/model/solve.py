@@ -155,7 +155,7 @@ def row_table(m: ModelBuilder) -> pd.DataFrame:
     maximise = m.prob.sense == pulp.LpMaximize
     records = []
     for name, rec in m.rows.items():
-        c = m.prob.constraints[name]
+        c = rec.constraint
         pi = c.pi if c.pi is not None else 0.0
         # HiGHS solves the minimisation of -objective when maximising: flip back to the objective's sign.
         dual = (
