@@ -100,10 +100,10 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
             )
         )
     if sm["shadow_prices"]:
-        console.print("shadow prices (mission value per extra £1m):")
+        console.print("shadow prices (mission value bought by £1m more):")
         for r in sm["shadow_prices"]:
             budget = f" {r['budget']}" if r.get("budget") else ""
-            console.print(f"  {r['rule_id']}{budget} {fy(r['year'])}: {r['value_per_gbp_m']:,.0f}")
+            console.print(f"  {r['rule_id']}{budget} {fy(r['year'])}: {money(r['value_per_gbp_m'])}")
     ver = settlement.verification
     failed = ver[~ver["passed"]]
     soft = ver[(ver["mode"] == "soft") & (ver["violations"] > 0)]

@@ -209,11 +209,24 @@ def _expand_dotted(data: Any, source: str) -> Any:
             value = {part: value}
         head = parts[0]
         if head in out and isinstance(out[head], dict) and isinstance(value, dict):
-            out[head] = _merge(out[head], value, {}, source)
+            out[head] = _combine(out[head], value, source, str(key))
         elif head in out:
             raise ScenarioError([Problem(source, str(key), "given twice (once as a dotted key)")])
         else:
             out[head] = value
+    return out
+
+
+def _combine(a: dict[Any, Any], b: dict[Any, Any], source: str, key: str) -> dict[Any, Any]:
+    """Join two patches of the same layer (dotted and nested keys); a ``null`` stays a deletion marker."""
+    out = dict(a)
+    for k, v in b.items():
+        if k in out and isinstance(out[k], dict) and isinstance(v, dict):
+            out[k] = _combine(out[k], v, source, key)
+        elif k in out:
+            raise ScenarioError([Problem(source, key, "given twice (once as a dotted key)")])
+        else:
+            out[k] = v
     return out
 
 

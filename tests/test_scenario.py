@@ -144,3 +144,8 @@ def test_every_shipped_scenario_is_valid(path: Path) -> None:
     sc = load_scenario(path)
     assert sc.rules, "a shipped scenario has rules"
     assert sc.provenance.file_hashes
+
+
+def test_several_set_nulls_each_delete(tree: Path) -> None:
+    sc = load_scenario(tree / "base.yaml", ["rules.cap=null", "rules.env=null"])
+    assert set(sc.rules) == {"guarantee"}
