@@ -29,11 +29,13 @@ from allocator.value import outcomes_table, value
 logger = logging.getLogger(__name__)
 
 
-def build_model(inputs: ModelInputs, elastic: bool = False) -> ModelBuilder:
-    """The LP of a scenario with every rule added (and the formula's distance variables)."""
+def build_model(inputs: ModelInputs, elastic: bool = False, formula: bool = False) -> ModelBuilder:
+    """The LP of a scenario with every rule added; with ``formula``, also the formula's distance variables
+    (needed by the formula and blend objectives; added later, before the formula solve, otherwise)."""
     m = ModelBuilder(inputs, elastic=elastic)
     t0 = time.perf_counter()
-    add_formula_deviations(m)
+    if formula:
+        add_formula_deviations(m)
     for rule_id, spec in inputs.scenario.rules.items():
         make_rule(rule_id, spec).add(m)
     m.build_seconds += time.perf_counter() - t0
@@ -63,7 +65,7 @@ def solve(
     t0 = time.perf_counter()
     with progress.step("building the model"):
         inputs = build_inputs(scenario, geography)
-        m = build_model(inputs)
+        m = build_model(inputs, formula=scenario.objective.mode != "mission_value")
     timings["build_s"] = time.perf_counter() - t0
 
     mode = scenario.objective.mode
@@ -78,6 +80,8 @@ def solve(
     x_formula = x
     if mode != "formula":
         with progress.step("solving the formula allocation"):
+            if mode == "mission_value":
+                add_formula_deviations(m)
             set_objective(m, "formula")
             formula_report = solve_model(m, scenario.solver)
         timings["formula_solve_s"] = formula_report.seconds

@@ -15,6 +15,7 @@ re-solve), records which rule, area and year a row belongs to, and refuses dupli
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -30,9 +31,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
 
 
+@functools.lru_cache(maxsize=65536)
+def _safe(part: str) -> str:
+    return _UNSAFE.sub("_", part)
+
+
 def lp_name(*parts: Any) -> str:
     """A PuLP-safe name: parts joined by ``__``, other characters replaced by ``_``."""
-    return "__".join(_UNSAFE.sub("_", str(p)) for p in parts)
+    return "__".join([_safe(p if isinstance(p, str) else str(p)) for p in parts])
 
 
 @dataclass
@@ -85,15 +91,14 @@ class ModelBuilder:
         self._x: dict[tuple[int, int, int], list[Any]] = {}
         pop = inp.population.tolist()
         widths_l = widths.tolist()
+        safe_codes = [_safe(c) for c in self.codes]
+        safe_streams = [_safe(s) for s in self.streams]
+        add = self.prob.add_variable
         for ti, year in enumerate(self.years):
             for ai, si in zip(a_idx.tolist(), s_idx.tolist(), strict=True):
-                code, stream = self.codes[ai], self.streams[si]
-                seg = []
-                for k in range(n_k):
-                    v = self.prob.add_variable(
-                        lp_name("y", code, year, stream, k), lowBound=0.0, upBound=pop[ai] * widths_l[si][k]
-                    )
-                    seg.append(v)
+                prefix = f"y__{safe_codes[ai]}__{year}__{safe_streams[si]}__"
+                p, w = pop[ai], widths_l[si]
+                seg = [add(f"{prefix}{k}", lowBound=0.0, upBound=p * w[k]) for k in range(n_k)]
                 self._x[(ai, ti, si)] = seg
                 self.y_vars.extend(seg)
                 y_a.extend([ai] * n_k)
