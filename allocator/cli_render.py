@@ -86,11 +86,11 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
         table.add_row(fy(int(year)), *(money(by_budget[b]) for b in budgets), money(sum(by_budget.values())))
     console.print(table)
     v = sm["value"]
-    gain = (
-        f"{v['gain']:+,.0f} ({v['gain_pct']:+.1%})" if v.get("gain_pct") is not None else f"{v['gain']:+,.0f}"
-    )
+    sign = "+" if v["gain"] >= 0 else ""
+    gain = f"{sign}{money(v['gain'])}" + (f" ({v['gain_pct']:+.1%})" if v.get("gain_pct") is not None else "")
     console.print(
-        f"mission value V = {v['V']:,.0f}   formula allocation V = {v['V_formula']:,.0f}   gain from optimising {gain}"
+        f"mission value V = {money(v['V'])}   formula allocation V = {money(v['V_formula'])}   "
+        f"gain from optimising {gain}"
     )
     if sm["binding_most"]:
         console.print(
@@ -128,7 +128,7 @@ def print_comparison(console: Console, result, top: int) -> None:
     v = result.value
     for measure in v.index:
         console.print(
-            f"{measure}: {v.loc[measure, a]:,.0f} -> {v.loc[measure, b]:,.0f} ({v.loc[measure, 'change']:+,.0f})"
+            f"{measure}: {money(v.loc[measure, a])} -> {money(v.loc[measure, b])} ({money(v.loc[measure, 'change'])})"
         )
     winners, losers = result.winners_and_losers(top)
     for title, frame in (("Biggest winners", winners), ("Biggest losers", losers)):

@@ -108,7 +108,7 @@ def with_overrides(scenario: Scenario, overrides: list[str] | dict[str, Any]) ->
     new = _override_layer(overrides)
     merged_sets = Layer(SET_SOURCE, {})
     for la in [*previous, *([new] if new else [])]:
-        merged_sets.data = _merge(merged_sets.data, la.data, {}, SET_SOURCE)
+        merged_sets.data = _overlay(merged_sets.data, la.data)
     return _build(base, merged_sets if merged_sets.data else None, file=file)
 
 
@@ -227,6 +227,14 @@ def _combine(a: dict[Any, Any], b: dict[Any, Any], source: str, key: str) -> dic
             raise ScenarioError([Problem(source, key, "given twice (once as a dotted key)")])
         else:
             out[k] = v
+    return out
+
+
+def _overlay(a: dict[Any, Any], b: dict[Any, Any]) -> dict[Any, Any]:
+    """Two override layers as one: the later wins, and a ``null`` stays a deletion marker."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _overlay(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
     return out
 
 

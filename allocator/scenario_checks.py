@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from allocator.errors import Problem
 from allocator.rules import SPECS
 from allocator.schema import IllustrativeBaseline, Scenario
-from allocator.selectors import year_key_problems, years_covered
+from allocator.selectors import expand, year_key_problems, years_covered
 
 _TYPE_WORDS = {
     "float_parsing": "expected a number",
@@ -145,9 +145,9 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         model = _model_at(loc, data)
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(loc[-1], known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = f"; did you mean '{close[0]}'" if close else ""
         allowed = f". Known fields: {', '.join(known)}" if known else ""
-        return f"unknown field '{loc[-1]}'{hint}{allowed}"
+        return f"unknown field '{loc[-1]}'{hint}{'?' if close and not known else ''}{allowed}"
     if kind == "union_tag_not_found":
         return f"a rule needs a 'kind': one of {', '.join(sorted(SPECS))}"
     if kind == "union_tag_invalid":
@@ -179,8 +179,6 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
             add(path, message)
 
     def covers_all(path: str, value: Any) -> None:
-        from allocator.selectors import expand
-
         missing = [y for y in years if y not in expand(value, years)]
         if missing:
             add(path, f"no value for year(s) {missing}; give every year or an open range like '{years[0]}..'")
@@ -220,16 +218,28 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
             bad = [y for y in rule.years if y not in years]
             if bad:
                 add(f"{base}.years", f"year(s) {bad} outside the scenario's years [{years[0]}..{years[-1]}]")
-        elif isinstance(rule.years, str):
+        elif isinstance(rule.years, (str, int)):
             try:
                 if not years_covered(rule.years, years):
                     add(f"{base}.years", f"{rule.years!r} covers none of the scenario's years")
             except ValueError as exc:
                 add(f"{base}.years", str(exc))
+        try:
+            covered = years_covered(rule.years, years)
+        except ValueError:
+            covered = []
         for field_name in type(rule).model_fields:
             value = getattr(rule, field_name)
             if isinstance(value, dict) and field_name not in ("areas",):
                 dated(f"{base}.{field_name}", value)
+                if not year_key_problems(value, years):
+                    missing = [y for y in covered if y not in expand(value, years)]
+                    if missing:
+                        add(
+                            f"{base}.{field_name}",
+                            f"no value for year(s) {missing} that the rule covers; give them, an open range "
+                            f"like '{years[0]}..', or limit the rule's years",
+                        )
         budget = getattr(rule, "budget", None)
         if budget is not None and budget not in scenario.budgets:
             add(f"{base}.budget", f"no stream uses the {budget} budget; streams use {scenario.budgets}")

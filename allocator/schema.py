@@ -207,7 +207,11 @@ class ObjectiveSpec(Strict):
     distributional: DistributionalSpec | None = None
     """Distributional weights ``(median income / income)^elasticity``; none when omitted."""
     soft_penalty: float = Field(10.0, gt=0)
-    """Default mission value lost per £ of breach of a soft rule (large: breaches are a last resort)."""
+    """Default penalty per £ of breach of a soft rule, as a multiple of the most mission value any £ buys
+    (above 1 a breach never pays; breaches are a last resort)."""
+    resources_adjustment: float = Field(1.0, ge=0.0, le=1.0)
+    """Share of own resources the formula equalises: ``F = N (E + s sum own) - s own`` (1: full
+    equalisation, as the Fair Funding Review 2.0; 0: none)."""
 
     @field_validator("phase")
     @classmethod

@@ -78,13 +78,14 @@ def expand(value: Dated | None, years: list[int]) -> dict[int, float]:
     return out
 
 
-def years_covered(spec: list[int] | str | None, years: list[int]) -> list[int]:
-    """The scenario years a rule's ``years`` field covers (``None`` means all)."""
+def years_covered(spec: list[int] | int | str | None, years: list[int]) -> list[int]:
+    """The scenario years a rule's ``years`` field covers: ``None`` all; ``2027`` or ``"2027"`` that year;
+    ``"2027.."`` that year and later; a list those years."""
     if spec is None:
         return list(years)
-    if isinstance(spec, str):
-        start, _ = parse_year_key(spec)
-        return [y for y in years if y >= start]
+    if isinstance(spec, (int, str)):
+        start, open_ended = parse_year_key(spec)
+        return [y for y in years if y >= start] if open_ended else [y for y in years if y == start]
     return [y for y in years if y in set(spec)]
 
 

@@ -26,6 +26,7 @@ def _case(rules: dict | None = None, mode: str = "formula"):
     scenario = tiny_scenario(
         {
             "years": [2026, 2027, 2028],
+            "amounts": "cash",  # a cash floor: 95% of last year in cash
             "geography": {"own_resources": {"path": "unused.csv"}},
             "envelopes": {"resource": ENVELOPE},
             "objective": {"mode": mode},
@@ -79,6 +80,10 @@ def test_formula_allocation_with_a_group_floor_paid_by_gainers() -> None:
     # the gainers stay at or below their phased targets and together give up what the floor keeps
     assert (x[:2] <= phi[:2] + 0.01).all()
     np.testing.assert_allclose((phi[:2] - x[:2]).sum(axis=0), kept, atol=0.02)
+    # ties broken as damping that pays for itself: every gainer gives up the same share of its gain
+    gain = phi[:2] - np.array(BASE[:2])[:, None]
+    share = kept / gain.sum(axis=0)
+    np.testing.assert_allclose(x[:2], phi[:2] - share * gain, atol=0.02)
     # the minimum total distance from the phased targets: twice what the floor keeps, each year
     distance = np.abs(x - phi).sum()
     assert distance == pytest.approx(2 * kept.sum(), abs=0.05)

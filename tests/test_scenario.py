@@ -149,3 +149,21 @@ def test_every_shipped_scenario_is_valid(path: Path) -> None:
 def test_several_set_nulls_each_delete(tree: Path) -> None:
     sc = load_scenario(tree / "base.yaml", ["rules.cap=null", "rules.env=null"])
     assert set(sc.rules) == {"guarantee"}
+
+
+def test_with_overrides_null_after_an_earlier_override(tree: Path) -> None:
+    sc = load_scenario(tree / "base.yaml", ["rules.guarantee.phi=0.98"])
+    sc2 = sc.with_overrides({"rules.cap": None})
+    assert "cap" not in sc2.rules
+    assert sc2.rules["guarantee"].phi == 0.98
+
+
+def test_rule_years_one_year_or_a_range() -> None:
+    from allocator.selectors import years_covered
+
+    years = [2026, 2027, 2028]
+    assert years_covered(2027, years) == [2027]
+    assert years_covered("2027", years) == [2027]
+    assert years_covered("2027..", years) == [2027, 2028]
+    assert years_covered([2026, 2028], years) == [2026, 2028]
+    assert years_covered(None, years) == years

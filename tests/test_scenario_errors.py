@@ -47,6 +47,7 @@ CASES = [
     ("missing_envelope", "missing_envelope.yaml", "streams.roads.budget", ["capital budget has no entry"]),
     ("out_of_range", "out_of_range.yaml", "rules.envelope.headroom_share", ["less than 1", "1.5"]),
     ("inconsistent_rule", "inconsistent_rule.yaml", "rules.cap", ["lo (0.6) is above hi (0.4)"]),
+    ("dated_gap", "dated_gap.yaml", "rules.guarantee.phi", ["no value for year(s) [2026]"]),
 ]
 
 

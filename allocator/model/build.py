@@ -1,6 +1,8 @@
 """The LP, built with PuLP: variables, auxiliary totals, and the single place constraints are added.
 
-Variables (names use only ``[A-Za-z0-9_]``, ``__`` separating parts, since PuLP rewrites other characters):
+Variables are in units of ``scale`` £ (a power of ten that brings the largest envelope to about 1e3-1e4;
+£ million for a national settlement), so the solver's absolute tolerances (1e-7) meet numbers of order 1
+rather than 1e9. Every expression a rule kind receives is in £, and ``constrain`` scales each row back. Names use only ``[A-Za-z0-9_]``, ``__`` separating parts, since PuLP rewrites other characters:
 
 - ``y__{area}__{year}__{stream}__{k}``: £ in response segment k, ``0 <= y <= p_a (z_k - z_{k-1})``; the
   allocation is ``x_{a,t,s} = sum_k y`` (kept as an expression, not a variable);
@@ -16,6 +18,7 @@ re-solve), records which rule, area and year a row belongs to, and refuses dupli
 from __future__ import annotations
 
 import functools
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -28,6 +31,15 @@ from allocator.model.inputs import ModelInputs
 from allocator.selectors import select, years_covered
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def model_scale(largest_amount: float) -> float:
+    """£ per model unit: a power of ten leaving the largest amount between 1e3 and 1e4 units (at least 1)."""
+    if largest_amount <= 0:
+        return 1.0
+    return float(10 ** max(0, math.floor(math.log10(largest_amount)) - 3))
+
+
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
 
 
@@ -71,6 +83,7 @@ class ModelBuilder:
         self.streams = inputs.streams
         self.budgets = inputs.budgets
         self.first_year = self.years[0]
+        self.scale = model_scale(float(inputs.envelope.max()))
         self._a = inputs.index()
         self._t = {y: i for i, y in enumerate(self.years)}
         self._s = {s: i for i, s in enumerate(self.streams)}
@@ -97,7 +110,7 @@ class ModelBuilder:
         for ti, year in enumerate(self.years):
             for ai, si in zip(a_idx.tolist(), s_idx.tolist(), strict=True):
                 prefix = f"y__{safe_codes[ai]}__{year}__{safe_streams[si]}__"
-                p, w = pop[ai], widths_l[si]
+                p, w = pop[ai] / self.scale, widths_l[si]
                 seg = [add(f"{prefix}{k}", lowBound=0.0, upBound=p * w[k]) for k in range(n_k)]
                 self._x[(ai, ti, si)] = seg
                 self.y_vars.extend(seg)
@@ -142,31 +155,35 @@ class ModelBuilder:
 
     # --- what rule kinds read ----------------------------------------------------------------------
 
+    def _pounds(self, variables: Any) -> Any:
+        """An expression in £ of model variables (which are in units of ``scale`` £)."""
+        return pulp.LpAffineExpression(dict.fromkeys(variables, self.scale))
+
     def total(self, code: str, year: int) -> Any:
-        """``X_{a,t}``: the area's total over budgets (an expression)."""
+        """``X_{a,t}``: the area's total over budgets, £ (an expression)."""
         ai, ti = self._a[code], self._t[year]
-        return pulp.lpSum(self.X[(ai, ti, bi)] for bi in range(len(self.budgets)))
+        return self._pounds(self.X[(ai, ti, bi)] for bi in range(len(self.budgets)))
 
     def budget_total(self, code: str, year: int, budget: str) -> Any:
-        """``X_{a,t,b}``: the area's total in one budget (a variable)."""
-        return self.X[(self._a[code], self._t[year], self.budgets.index(budget))]
+        """``X_{a,t,b}``: the area's total in one budget, £."""
+        return self._pounds([self.X[(self._a[code], self._t[year], self.budgets.index(budget))]])
 
     def stream_amount(self, code: str, year: int, stream: str) -> Any | None:
-        """``x_{a,t,s} = sum_k y``, or None where the area is not eligible for the stream."""
+        """``x_{a,t,s} = sum_k y``, £, or None where the area is not eligible for the stream."""
         seg = self._x.get((self._a[code], self._t[year], self._s[stream]))
-        return pulp.lpSum(seg) if seg else None
+        return self._pounds(seg) if seg else None
 
     def national_total(self, year: int, budget: str | None = None) -> Any:
-        """The national total in a year, for one budget or all (auxiliary variables)."""
+        """The national total in a year, £, for one budget or all (auxiliary variables)."""
         ti = self._t[year]
         if budget is not None:
-            return self.N[(ti, self.budgets.index(budget))]
-        return pulp.lpSum(self.N[(ti, bi)] for bi in range(len(self.budgets)))
+            return self._pounds([self.N[(ti, self.budgets.index(budget))]])
+        return self._pounds(self.N[(ti, bi)] for bi in range(len(self.budgets)))
 
     def national_stream_total(self, year: int, stream: str) -> Any:
-        """Sum over areas of one stream in one year (a dense expression: use in one row per year only)."""
+        """Sum over areas of one stream in one year, £ (a dense expression: one row per year only)."""
         ti, si = self._t[year], self._s[stream]
-        return pulp.lpSum(y for ai in range(len(self.codes)) for y in self._x.get((ai, ti, si), ()))
+        return self._pounds(y for ai in range(len(self.codes)) for y in self._x.get((ai, ti, si), ()))
 
     def previous_total(self, code: str, year: int) -> Any:
         """``X_{a,t-1}``, the baseline total for the first year (a number then)."""
@@ -223,6 +240,7 @@ class ModelBuilder:
         expr = lhs - rhs if not isinstance(rhs, (int, float)) else lhs - float(rhs)
         if not hasattr(expr, "addInPlace"):
             expr = pulp.LpAffineExpression(expr)
+        expr = expr * (1.0 / self.scale)  # the row in model units, like the variables
         record = RowRecord(name=name, rule_id=rule.rule_id, kind=rule.kind, sense=sense, **where)
         soft = rule.spec.mode == "soft" or self.elastic
         if soft:

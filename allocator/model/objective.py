@@ -18,11 +18,17 @@ MIX_WEIGHT = 0.01
 """Formula objective: weight of departing from the national stream mix, per £, against 1 per £ of
 departing from the phased target (the mix is secondary: it must not move totals)."""
 
+TIE_WEIGHT = 1e-6
+"""Formula objective: weight, as a share of the largest envelope, of the largest share of its phased gain
+that any gaining area gives up (per year and budget). Small enough never to move the distance itself,
+it breaks the distance's ties the way damping that pays for itself does: gains are scaled back pro rata.
+Gains smaller than ten times this weight are left out of the tie-break."""
+
 
 def value_coefficients(m: ModelBuilder) -> np.ndarray:
     """Mission value per £ in each response segment: ``d_a defl_t P_{s,t} slope_{s,k} sum_m w e need``."""
     inp, ix = m.inputs, m.y_index
-    return (
+    return m.scale * (
         inp.value_per_gbp[ix["area"], ix["stream"]]
         * inp.deflator[ix["year"]]
         * inp.persistence[ix["stream"], ix["year"]]
@@ -36,6 +42,20 @@ def add_formula_deviations(m: ModelBuilder) -> None:
     inp = m.inputs
     m.dev: list[Any] = []
     m.mix_dev: list[Any] = []
+    m.give_up: list[Any] = []
+    base_budget = np.stack(
+        [inp.base[:, inp.stream_budget == bi].sum(axis=1) for bi in range(len(m.budgets))], axis=1
+    )
+    for ti, year in enumerate(m.years):
+        for bi, budget in enumerate(m.budgets):
+            # X + gain * T >= Phi for every gaining area: T is the largest share of a gain given up.
+            share = m.prob.add_variable(lp_name("give_up", year, budget), lowBound=0.0)
+            m.give_up.append(share)
+            gain = (inp.phased_target[:, ti, bi] - base_budget[:, bi]) / m.scale
+            for ai in np.nonzero(gain > 10 * _tie_weight(m))[0].tolist():
+                expr = pulp.LpAffineExpression({m.X[(ai, ti, bi)]: 1.0, share: float(gain[ai])})
+                target = float(inp.phased_target[ai, ti, bi]) / m.scale
+                m._add_row(lp_name("def_give_up", m.codes[ai], year, budget), expr, ">=", target)
     for ai, code in enumerate(m.codes):
         for ti, year in enumerate(m.years):
             for bi, budget in enumerate(m.budgets):
@@ -61,6 +81,10 @@ def add_formula_deviations(m: ModelBuilder) -> None:
                 m.mix_dev.extend([plus, minus])
 
 
+def _tie_weight(m: ModelBuilder) -> float:
+    return TIE_WEIGHT * float(m.inputs.envelope.max()) / m.scale
+
+
 def set_objective(m: ModelBuilder, mode: str, blend_beta: float = 0.0) -> None:
     """Set the problem's objective for ``mode`` (mission_value, formula, blend or elastic)."""
     terms: dict[Any, float] = {}
@@ -71,10 +95,11 @@ def set_objective(m: ModelBuilder, mode: str, blend_beta: float = 0.0) -> None:
     if mode == "formula":
         terms.update(dict.fromkeys(m.dev, -1.0))
         terms.update(dict.fromkeys(m.mix_dev, -MIX_WEIGHT))
+        terms.update(dict.fromkeys(m.give_up, -_tie_weight(m)))
         scale = 1.0
     if mode == "blend":
-        terms.update(dict.fromkeys(m.dev, -blend_beta))
-        scale = max(scale, blend_beta)
+        terms.update(dict.fromkeys(m.dev, -blend_beta * m.scale))
+        scale = max(scale, blend_beta * m.scale)
     if mode == "elastic":
         terms = {slack: -1.0 for slack, _ in m.penalties}
     else:

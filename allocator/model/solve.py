@@ -100,9 +100,23 @@ def _highs_status(m: ModelBuilder) -> Status:
 
 
 def solve_model(m: ModelBuilder, spec: SolverSpec) -> SolveReport:
-    """Solve with the scenario's solver options; never raises for a solver outcome (see ``status``)."""
+    """Solve with the scenario's solver options; never raises for a solver outcome (see ``status``).
+
+    HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
+    confirmed by a second solve without presolve before it is reported.
+    """
+    report = _solve_once(m, spec, presolve=True)
+    if report.status == Status.INFEASIBLE and spec.name == "highs":
+        again = _solve_once(m, spec, presolve=False)
+        again.seconds += report.seconds
+        return again
+    return report
+
+
+def _solve_once(m: ModelBuilder, spec: SolverSpec, presolve: bool) -> SolveReport:
     t0 = time.perf_counter()
     if spec.name == "highs":
+        options = {"presolve": "on" if presolve else "off"}
         solver = _HiGHS(
             msg=spec.msg,
             timeLimit=spec.time_limit_s,
@@ -110,6 +124,7 @@ def solve_model(m: ModelBuilder, spec: SolverSpec) -> SolveReport:
             gapRel=spec.gap_rel,
             solver=spec.algorithm,
             random_seed=spec.seed,
+            **options,
         )
         version = _version("highspy")
     else:
@@ -141,7 +156,7 @@ def solve_model(m: ModelBuilder, spec: SolverSpec) -> SolveReport:
 def allocation_array(m: ModelBuilder) -> np.ndarray:
     """x[a, t, s] from the solved y values (A x T x S)."""
     ix = m.y_index
-    values = np.array([v.varValue or 0.0 for v in m.y_vars], dtype=float)
+    values = m.scale * np.array([v.varValue or 0.0 for v in m.y_vars], dtype=float)
     x = np.zeros((len(m.codes), len(m.years), len(m.streams)))
     np.add.at(x, (ix["area"], ix["year"], ix["stream"]), values)
     return np.maximum(x, 0.0)
@@ -150,7 +165,9 @@ def allocation_array(m: ModelBuilder) -> np.ndarray:
 def row_table(m: ModelBuilder) -> pd.DataFrame:
     """One row per rule constraint: what it belongs to, its dual (value per £ of rhs), slack and breach.
 
-    ``dual`` is d(objective)/d(rhs) of the maximised objective; ``breach_gbp`` is the soft/elastic slack.
+    ``dual`` is d(objective)/d(rhs) of the maximised objective, per £ (rows are in model units, so the
+    solver's dual is divided by the model's scale); ``slack_gbp`` is how far the row is from its bound and
+    ``breach_gbp`` the soft or elastic slack used, both in £.
     """
     maximise = m.prob.sense == pulp.LpMaximize
     records = []
@@ -161,7 +178,7 @@ def row_table(m: ModelBuilder) -> pd.DataFrame:
         dual = (
             -pi if maximise and m.prob.solver is not None and "HiGHS" in type(m.prob.solver).__name__ else pi
         )
-        breach = sum((s.varValue or 0.0) for s in rec.slack)
+        breach = m.scale * sum((s.varValue or 0.0) for s in rec.slack)
         records.append(
             {
                 "constraint": name,
@@ -172,8 +189,8 @@ def row_table(m: ModelBuilder) -> pd.DataFrame:
                 "stream": rec.stream,
                 "budget": rec.budget,
                 "sense": rec.sense,
-                "dual": float(dual),
-                "slack_gbp": float(c.slack) if c.slack is not None else 0.0,
+                "dual": float(dual) / m.scale,
+                "slack_gbp": m.scale * float(c.slack) if c.slack is not None else 0.0,
                 "breach_gbp": float(breach),
             }
         )

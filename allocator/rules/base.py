@@ -40,8 +40,8 @@ class RuleSpec(BaseModel):
     """The rule kind (module under ``allocator/rules``)."""
     mode: Literal["hard", "soft"] = "hard"
     """``hard``: must hold. ``soft``: may be breached at a penalty per £ of breach (see ``penalty``)."""
-    years: list[int] | str | None = None
-    """Years the rule covers: a list, an open range like ``"2027.."``, or all years when omitted."""
+    years: list[int] | int | str | None = None
+    """Years the rule covers: one year, a list, an open range like ``"2027.."``, or all when omitted."""
     areas: Selector | None = None
     """Which areas the rule covers (a selector over area attributes); all areas when omitted."""
     penalty: float | None = Field(None, gt=0)

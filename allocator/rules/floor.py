@@ -18,7 +18,7 @@ class FloorSpec(RuleSpec):
     phi: Dated = 1.0
     """Minimum ratio of this year's total to last year's (1.0 cash-flat; 0.95 a 95% floor)."""
     real: bool = False
-    """Protect in real terms: the previous year's total is uprated by the scenario's inflation."""
+    """Protect in real terms (the previous year's total uprated by inflation) rather than in cash."""
     basis: Literal["grant", "spending_power"] = "grant"
     """Protect the grant alone, or spending power (grant plus own resources)."""
 
@@ -28,9 +28,11 @@ class Floor(RuleKind[FloorSpec]):
     """Funding guarantee (Fair Funding Review 2.0 income protection; the 2025-26 no-cut guarantee).
 
     Math:
-        X[a, t] >= phi_t (1 + infl_t)^[real] X[a, t-1]     (basis: grant)
-        SP[a, t] >= phi_t (1 + infl_t)^[real] SP[a, t-1]   (basis: spending_power, SP = X + own)
-        where X[a, t] = sum_s x[a, t, s] and X[a, -1] is the baseline total.
+        X[a, t] >= f_t X[a, t-1]     (basis: grant)
+        SP[a, t] >= f_t SP[a, t-1]   (basis: spending_power, SP = X + own)
+        where X[a, t] = sum_s x[a, t, s], X[a, -1] is the baseline total, and the factor f_t is
+        phi_t (1 + infl_t)^[real] when the scenario's amounts are cash, and phi_t / (1 + infl_t)^[not real]
+        when they are real terms (a cash guarantee then allows the real fall that inflation brings).
 
     References:
         Local government finance policy statement 2026-27 to 2028-29 (floors by group: 100% cash,
@@ -39,13 +41,23 @@ class Floor(RuleKind[FloorSpec]):
 
     spec_model: ClassVar = FloorSpec
 
-    def factors(self, years: list[int], inflation: dict[int, float]) -> dict[int, float]:
+    def factors(self, years: list[int], inflation: dict[int, float], amounts: str) -> dict[int, float]:
+        """f_t for each year: phi adjusted for inflation where the guarantee and the amounts differ."""
         phi = expand(self.spec.phi, years)
-        return {y: phi[y] * ((1.0 + inflation[y]) if self.spec.real else 1.0) for y in years}
+        out = {}
+        for y in years:
+            if self.spec.real and amounts == "cash":
+                out[y] = phi[y] * (1.0 + inflation[y])
+            elif not self.spec.real and amounts == "real":
+                out[y] = phi[y] / (1.0 + inflation[y])
+            else:
+                out[y] = phi[y]
+        return out
 
     def add(self, m: Any) -> None:
         years = m.years_for(self)
-        factor = self.factors(years, dict(zip(m.years, m.inputs.inflation.tolist(), strict=True)))
+        inflation = dict(zip(m.years, m.inputs.inflation.tolist(), strict=True))
+        factor = self.factors(years, inflation, m.scenario.amounts)
         spending_power = self.spec.basis == "spending_power"
         for code in m.areas_for(self):
             for year in years:
@@ -59,7 +71,7 @@ class Floor(RuleKind[FloorSpec]):
     def check(self, settlement: Any) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
-        factor = self.factors(settlement.years, settlement.inflation)
+        factor = self.factors(settlement.years, settlement.inflation, settlement.scenario.amounts)
         f = pd.Series([factor[y] for y in covered.index.get_level_values("year")], index=covered.index)
         if self.spec.basis == "spending_power":
             now, before = covered["spending_power_gbp"], covered["previous_spending_power_gbp"]
@@ -70,23 +82,23 @@ class Floor(RuleKind[FloorSpec]):
     def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
         totals = settlement.area_year_totals()
         phi = expand(self.spec.phi, settlement.years)
+        factor = self.factors(settlement.years, settlement.inflation, settlement.scenario.amounts)
         out = {}
         for year, rows in relaxation.groupby("year"):
             year = int(year)
             gbp = rows["relaxation_gbp"].sum()
             t = totals.xs(year, level="year")
             t = t[t.index.isin(self.covered_areas(settlement.areas))]
-            infl = (1.0 + settlement.inflation[year]) if self.spec.real else 1.0
             prev = (
                 t["previous_spending_power_gbp"] if self.spec.basis == "spending_power" else t["previous_gbp"]
             )
-            required = float((phi[year] * infl * prev).sum())
+            required = float((factor[year] * prev).sum())
             # Lowering every covered area's guarantee alike frees exactly the shortfall.
             feasible = phi[year] * (1.0 - gbp / required) if required > 0 else 0.0
             out[year] = (
                 f"floor '{self.rule_id}' at {pct(phi[year])}{' in real terms' if self.spec.real else ''} "
                 f"in {fy(year)} needs {money(gbp)} more than the other rules allow "
-                f"({len(rows)} areas fall short): feasible with phi <= {pct(feasible)} for every area, "
+                f"({len(rows)} area{'s' if len(rows) != 1 else ''} short): feasible with phi <= {pct(feasible)} for every area, "
                 f"or with about {money(gbp)} more in the envelope"
             )
         return out
