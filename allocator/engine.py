@@ -177,6 +177,8 @@ def make_settlement(
             "formula_value": formula.by_area_mission.ravel(),
         }
     )
+    if geography.geometry is not None:
+        settlement.geometry = geography.geometry.reindex(codes)
     settlement.shadow_prices = shadow_prices(rows)
     settlement.binding = binding(rows, settlement, inputs)
     settlement.summary = summary(settlement, inputs, geography, opt.total, formula.total, report, m)

@@ -48,6 +48,9 @@ class Settlement:
     verification: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    geometry: Any = None
+    """Area polygons (GeoSeries in EPSG:27700 indexed by area_code) for maps and the GeoPackage; None when
+    the settlement was built without them. Never used by the model or the checks."""
 
     # --- what rule checks read ---------------------------------------------------------------------
 
