@@ -29,7 +29,8 @@ class Geography:
         adjacency: ``area_code``, ``neighbour_code`` (``area_code < neighbour_code``), ``shared_km``:
             areas whose boundaries share a line (not just a point).
         baseline: ``area_code``, ``stream``, ``amount_gbp``: every area and stream (0 where none).
-        own_resources: ``area_code``, ``year``, ``amount_gbp`` for every area and scenario year, or None.
+        own_resources: ``area_code``, ``year``, ``amount_gbp`` for every area and scenario year (and the
+            year before the first, when the data has it), or None.
         notes: repairs made while loading (e.g. invalid geometries made valid), for the run's log.
         sources: input file path -> sha256, for provenance.
     """

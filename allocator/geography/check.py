@@ -1,0 +1,375 @@
+"""Read one geography file and check it on its own: a boundaries file or a CSV table.
+
+Used twice: by ``allocator geodata check PATH`` (``check_geography_file``: a bare boundaries file and
+optional indicator tables, no scenario needed) and by the first pass of ``load_geography``, which reads
+every file a scenario names with these functions before joining them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from allocator.errors import GeographyError, Problem
+from allocator.geography import CRS
+from allocator.geography.derive import adjacency, isolated
+from allocator.geography.validate import (
+    GSS,
+    as_codes,
+    check_codes,
+    check_columns,
+    check_selector,
+    hint,
+    listing,
+)
+from allocator.schema import TableSource
+from allocator.selectors import select
+
+FORMATS = "a GeoPackage, GeoJSON, Shapefile or TopoJSON file"
+RESERVED = {"area_code", "area_name", "geometry", "_row", "_feature"}
+"""Names a table may not bring in: the keys and bookkeeping columns of the areas."""
+
+
+def _failed(source: str, location: str, message: str) -> tuple[None, list[Problem], list[str]]:
+    return None, [Problem(source, location, message)], []
+
+
+def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.layer"):
+    """Read a boundaries file and reproject it to EPSG:27700.
+
+    A file without a CRS is taken as EPSG:4326 when its coordinates look like longitude/latitude (ONS
+    TopoJSON has none), or as EPSG:27700 when they look like British National Grid metres; either
+    assumption is reported in the notes. ``frame.attrs`` keeps the file's own CRS and bounds.
+
+    Args:
+        path: the boundaries file.
+        layer: layer of a GeoPackage or TopoJSON file; needed when the file has several.
+        layer_field: the field or option naming the layer, for messages.
+
+    Returns:
+        ``(frame or None, problems, notes)``.
+    """
+    source = str(path)
+    if not Path(path).exists():
+        return _failed(source, "", f"file not found; expected {FORMATS}")
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        if layer is None and len(layers) > 1:
+            return _failed(
+                source, layer_field, f"the file has {len(layers)} layers ({listing(layers)}); name one"
+            )
+        if layer is not None and layer not in layers:
+            return _failed(source, layer_field, f"no layer '{layer}' in this file{hint(layer, layers)}")
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # GDAL raises many kinds of error for a file it cannot parse
+        return _failed(
+            source, "", f"cannot be read ({str(exc).strip() or type(exc).__name__}); expected {FORMATS}"
+        )
+    if frame.empty:
+        return _failed(source, "", "the file has no features; expected one polygon per area")
+    notes: list[str] = []
+    bounds = [float(b) for b in frame.total_bounds]
+    if frame.crs is None:
+        minx, miny, maxx, maxy = bounds
+        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+            frame = frame.set_crs("EPSG:4326")
+            notes.append(
+                f"{source}: the file has no CRS; its coordinates look like lon/lat, so EPSG:4326 is assumed"
+            )
+        elif 0 <= minx <= maxx <= 700_000 and 0 <= miny <= maxy <= 1_300_000:
+            frame = frame.set_crs(CRS)
+            notes.append(
+                f"{source}: the file has no CRS; its coordinates look like British National Grid, {CRS} assumed"
+            )
+        else:
+            return _failed(
+                source,
+                "",
+                "the file has no CRS and its coordinates are neither lon/lat nor British "
+                "National Grid; expected a file that states its CRS",
+            )
+        crs = f"none in the file ({frame.crs.to_string()} assumed)"
+    else:
+        crs = frame.crs.to_string()
+    frame = frame.to_crs(CRS)
+    frame.attrs.update(source_crs=crs, source_bounds=bounds)
+    return frame, [], notes
+
+
+def repair_geometries(
+    geometry: gpd.GeoSeries, labels: pd.Series, source: str
+) -> tuple[gpd.GeoSeries, list[Problem], list[str]]:
+    """Make invalid polygons valid (a note, not an error); report empty and non-polygonal geometries.
+
+    Returns:
+        The repaired geometry, the problems, and notes naming the repaired features.
+    """
+    values = np.asarray(geometry.values, dtype=object)
+    missing = shapely.is_missing(values) | shapely.is_empty(values)
+    problems = [
+        Problem(source, labels.iloc[i], "the geometry is empty; expected a polygon")
+        for i in np.flatnonzero(missing)
+    ]
+    kinds = shapely.get_type_id(values)
+    polygonal = np.isin(kinds, [3, 6]) | missing  # Polygon, MultiPolygon
+    problems += [
+        Problem(source, labels.iloc[i], f"the geometry is a {values[i].geom_type}; expected a polygon")
+        for i in np.flatnonzero(~polygonal & (kinds != 7))
+    ]
+    invalid = ~missing & ~shapely.is_valid(values)
+    notes: list[str] = []
+    if invalid.any():
+        fixed = shapely.make_valid(values[invalid], method="structure", keep_collapsed=False)
+        values = values.copy()
+        values[invalid] = fixed
+        names = [labels.iloc[i] for i in np.flatnonzero(invalid)]
+        notes.append(
+            f"{source}: {len(names)} invalid geometr{'y' if len(names) == 1 else 'ies'} made valid with "
+            f"shapely.make_valid: {listing(names)}"
+        )
+    collections = np.flatnonzero(shapely.get_type_id(values) == 7)
+    for i in collections:
+        # a collection (e.g. from make_valid) keeps its polygonal parts; one without any is an error
+        parts = [g for g in shapely.get_parts(values[i]) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if parts:
+            values[i] = shapely.union_all(parts)
+        else:
+            problems.append(
+                Problem(source, labels.iloc[i], "the geometry has no polygon in it; expected a polygon")
+            )
+    return gpd.GeoSeries(values, index=geometry.index, crs=geometry.crs), problems, notes
+
+
+def check_boundaries(
+    frame: gpd.GeoDataFrame,
+    source: str,
+    code_column: str,
+    name_column: str | None,
+    fields: tuple[str, str] = ("geography.code_column", "geography.name_column"),
+):
+    """Check the codes and geometries of boundaries; rename their code/name columns.
+
+    Args:
+        frame: as read by ``read_polygons``.
+        source: the file, for messages.
+        code_column: becomes the index ``area_code``.
+        name_column: becomes ``area_name`` (not required when None).
+        fields: the fields or options naming the two columns, for messages.
+
+    Returns:
+        ``(frame or None, problems, notes)``: the frame is indexed by ``area_code`` and has ``_feature``
+        (``feature N (CODE)``, N counting from 1) for messages.
+    """
+    wanted = {code_column: fields[0], **({name_column: fields[1]} if name_column else {})}
+    problems = check_columns(list(frame.columns), wanted, source)
+    if code_column not in frame.columns:
+        return None, problems, []
+    frame = frame.reset_index(drop=True)
+    codes = as_codes(frame[code_column])
+    labels = pd.Series([f"feature {i + 1}" for i in range(len(frame))])
+    problems += check_codes(codes, labels, source, unit="feature")
+    labels = labels + " (" + codes.fillna("?").astype(str) + ")"
+    geometry, more, notes = repair_geometries(frame.geometry, labels, source)
+    frame = frame.set_geometry(geometry).assign(_feature=labels)
+    renames = {code_column: "area_code", **({name_column: "area_name"} if name_column else {})}
+    frame = frame.drop(
+        columns=[c for c in ("area_code", "area_name") if c in frame.columns and c not in renames]
+    )
+    frame = frame.rename(columns=renames).assign(area_code=codes)
+    frame = frame[codes.notna().to_numpy()].drop_duplicates("area_code").set_index("area_code")
+    return frame, problems + more, notes
+
+
+def read_csv(path: Path, code_columns: Sequence[str] = (), cache: dict | None = None):
+    """Read a CSV, its code columns as text, indexed by spreadsheet row number (the header is row 1).
+
+    Returns:
+        ``(frame or None, problems)``; the same result again from ``cache`` for the same file and columns.
+    """
+    key = (str(path), tuple(sorted(code_columns)))
+    if cache is not None and key in cache:
+        return cache[key]
+    try:
+        frame = pd.read_csv(path, dtype={c: str for c in code_columns}, encoding="utf-8-sig")
+        frame.index = frame.index + 2
+        result = frame, []
+    except FileNotFoundError:
+        result = None, [Problem(str(path), "", "file not found; expected a CSV table")]
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        result = None, [Problem(str(path), "", f"cannot be read ({exc}); expected a comma-separated table")]
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def prepare_table(frame: pd.DataFrame, source: TableSource, field: str):
+    """Filter a table's rows (``where``), take and rename its columns, and index it by code.
+
+    Returns:
+        ``(table or None, problems)``: the value columns and ``_row`` (the row number), indexed by code.
+    """
+    path = str(source.path)
+    wanted = {source.code_column: f"{field}.code_column"}
+    wanted.update({csv: f"{field}.columns.{new}" for new, csv in (source.columns or {}).items()})
+    problems = check_columns(list(frame.columns), wanted, path)
+    problems += check_selector(frame, source.where, f"{field}.where", path, what="column")
+    problems += [
+        Problem(path, f"{field}.columns.{new}", f"'{new}' is a reserved name; choose another")
+        for new in source.columns or {}
+        if new in RESERVED
+    ]
+    if problems:
+        return None, problems
+    frame = frame[select(frame, source.where)]
+    if source.where and frame.empty:
+        return None, [
+            Problem(path, f"{field}.where", "no row meets these conditions; expected one row per area")
+        ]
+    codes = as_codes(frame[source.code_column])
+    problems = check_codes(codes, pd.Series("row " + frame.index.astype(str), index=frame.index), path)
+    names = source.columns or {c: c for c in frame.columns if c not in RESERVED and c != source.code_column}
+    table = pd.DataFrame({new: frame[csv] for new, csv in names.items()}, index=frame.index)
+    table["_row"] = frame.index
+    table.index = pd.Index(codes.to_numpy(), name=source.code_column)
+    table = table[codes.notna().to_numpy()]
+    return table[~table.index.duplicated()], problems
+
+
+def guess_code_column(frame: pd.DataFrame, known: set[str] | None = None) -> str | None:
+    """The column whose values look most like GSS codes (``^[EWSNK]\\d{8}$``).
+
+    Without ``known`` codes, the first column whose values all look like codes and are unique (names
+    ending in ``CD`` first); with them, the column matching most of them.
+    """
+    best, score = None, 0.0
+    for column in frame.columns:
+        if column == "geometry":
+            continue
+        values = as_codes(frame[column]).dropna().astype(str)
+        if values.empty or not values.str.match(GSS).all():
+            continue
+        if known is not None:
+            points = float(values.isin(known).sum())
+        else:
+            points = 2.0 * values.is_unique + str(column).lower().endswith("cd")
+        if points > score:
+            best, score = str(column), points
+    return best
+
+
+def _name_column(frame: pd.DataFrame, code_column: str) -> str | None:
+    candidates = [f"{code_column[:-2]}NM", f"{code_column[:-2]}nm", "areanm", "name", "NAME", "area_name"]
+    return next((c for c in candidates if c in frame.columns and c != code_column), None)
+
+
+def check_geography_file(
+    path: str | Path,
+    layer: str | None = None,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    indicators: Sequence[tuple[str | Path, str | None]] = (),
+) -> dict[str, Any]:
+    """Check a bare boundaries file (and indicator tables against it) and summarise it.
+
+    Args:
+        path: a GeoPackage, GeoJSON, Shapefile or TopoJSON file.
+        layer: its layer, when it has several.
+        code_column: the GSS code column; guessed when omitted (the column of unique GSS-like values).
+        name_column: the name column; guessed when omitted (``LAD24NM`` for ``LAD24CD``, ``areanm``...).
+        indicators: ``(csv, code column or None)`` pairs; a table may cover more areas than the boundaries,
+            but one that misses areas while holding codes the boundaries lack is reported (code vintages).
+
+    Returns:
+        rows, code and name columns, CRS, bounds (in the file's CRS), invalid geometries repaired,
+        adjacency pairs, isolated areas, indicator coverage and notes.
+
+    Raises:
+        GeographyError: with every problem found.
+    """
+    source = str(path)
+    frame, problems, notes = read_polygons(Path(path), layer, "--layer")
+    if frame is None:
+        raise GeographyError(problems)
+    code_column = code_column or guess_code_column(frame)
+    if code_column is None:
+        raise GeographyError(
+            [Problem(source, "--code-column", "no column holds GSS codes such as E06000001; name it")]
+        )
+    name_column = name_column or _name_column(frame, code_column)
+    values = np.asarray(frame.geometry.values, dtype=object)
+    invalid = int((~shapely.is_missing(values) & ~shapely.is_empty(values) & ~shapely.is_valid(values)).sum())
+    areas, more, extra = check_boundaries(
+        frame, source, code_column, name_column, ("--code-column", "--name-column")
+    )
+    problems, notes = problems + more, notes + extra
+    coverage: dict[str, str] = {}
+    for csv, column in indicators:
+        problems += _check_indicator(Path(csv), column, areas, coverage)
+    if problems:
+        raise GeographyError(problems)
+    pairs = adjacency(areas.geometry)
+    summary: dict[str, Any] = {
+        "rows": len(frame),
+        "code_column": code_column,
+        "name_column": name_column or "(none found)",
+        "crs": frame.attrs["source_crs"],
+        "bounds": [round(b, 4) for b in frame.attrs["source_bounds"]],
+        "invalid_geometries_repaired": invalid,
+        "adjacency_pairs": len(pairs),
+        "isolated_areas": isolated(list(areas.index), pairs),
+        **coverage,
+    }
+    if notes:
+        summary["notes"] = notes
+    return summary
+
+
+def _check_indicator(
+    path: Path, column: str | None, areas: gpd.GeoDataFrame | None, coverage: dict
+) -> list[Problem]:
+    """Codes of one indicator table against the boundaries; adds a coverage line to ``coverage``."""
+    frame, problems = read_csv(path, [column] if column else [])
+    if frame is None or areas is None:
+        return problems
+    known = set(areas.index)
+    column = column or guess_code_column(frame, known)
+    if column is None or column not in frame.columns:
+        wanted = (
+            f"no column '{column}'{hint(column, frame.columns)}" if column else "no column holds GSS codes"
+        )
+        return [Problem(str(path), "code column", f"{wanted}; expected the column of GSS codes")]
+    codes = as_codes(frame[column])
+    problems = check_codes(codes, pd.Series("row " + frame.index.astype(str), index=frame.index), str(path))
+    have = set(codes.dropna())
+    matched, stray, lacking = have & known, sorted(have - known), sorted(known - have)
+    if not matched:
+        problems.append(
+            Problem(
+                str(path),
+                f"column {column}",
+                "no code matches the boundaries; expected the same "
+                f"kind of code (the table has {listing(sorted(have), 3)})",
+            )
+        )
+    elif stray and lacking:
+        problems.append(
+            Problem(
+                str(path),
+                f"column {column}",
+                f"{len(lacking)} area(s) of the boundaries have no "
+                f"row ({listing(lacking)}) while {len(stray)} code(s) match no area ({listing(stray)}): "
+                "are the codes from another year's boundaries?",
+            )
+        )
+    extra = f"; {len(stray)} more codes than the boundaries (fine)" if stray else ""
+    coverage[f"indicators {path.name}"] = (
+        f"{len(matched)}/{len(known)} areas have a row (column {column}){extra}"
+    )
+    return problems
