@@ -210,7 +210,11 @@ def binding(rows: pd.DataFrame, settlement: Settlement, inputs: ModelInputs) -> 
     cols = ["area_code", "year", "rule_id", "kind", "dual"]
     area_rows = rows[rows["area_code"].notna()]
     totals = settlement.area_year_totals()["amount_gbp"]
-    scale = totals.reindex(pd.MultiIndex.from_frame(area_rows[["area_code", "year"]].astype({"year": int})))
+    keys = pd.MultiIndex.from_arrays(
+        [area_rows["area_code"], pd.to_numeric(area_rows["year"]).fillna(-1).astype(int)],
+        names=["area_code", "year"],
+    )
+    scale = totals.reindex(keys).fillna(0.0)
     tol = 1.0 + 1e-6 * np.abs(scale.to_numpy(dtype=float))
     at_bound = area_rows[np.abs(area_rows["slack_gbp"].to_numpy()) <= tol]
     out = at_bound[cols].copy()
@@ -227,7 +231,7 @@ def binding(rows: pd.DataFrame, settlement: Settlement, inputs: ModelInputs) -> 
         }
     )
     out = pd.concat([out, capacity], ignore_index=True)
-    out["year"] = out["year"].astype(int)
+    out["year"] = pd.to_numeric(out["year"]).astype("Int64")  # a rule row may cover no single year
     return out.sort_values(["area_code", "year", "rule_id"], ignore_index=True)
 
 
