@@ -103,7 +103,8 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
         console.print("shadow prices (mission value bought by £1m more):")
         for r in sm["shadow_prices"]:
             budget = f" {r['budget']}" if r.get("budget") else ""
-            console.print(f"  {r['rule_id']}{budget} {fy(r['year'])}: {money(r['value_per_gbp_m'])}")
+            when = fy(r["year"]) if r.get("year") is not None else "all years"
+            console.print(f"  {r['rule_id']}{budget} {when}: {money(r['value_per_gbp_m'])}")
     ver = settlement.verification
     failed = ver[~ver["passed"]]
     soft = ver[(ver["mode"] == "soft") & (ver["violations"] > 0)]

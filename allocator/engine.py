@@ -290,7 +290,7 @@ def summary(
         "shadow_prices": [
             {
                 "rule_id": r.rule_id,
-                "year": int(r.year),
+                "year": None if pd.isna(r.year) else int(r.year),
                 "budget": r.budget,
                 "value_per_gbp_m": float(r.value_per_gbp_m),
             }

@@ -1,13 +1,16 @@
-"""Pace of change: an area's total may not grow by more than gamma a year."""
+"""Ceiling (pace of change): an area's total may not grow by more than gamma a year."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
+import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated
+from allocator.selectors import Dated, expand
+from allocator.units import fy, money, pct
 
 
 class CeilingSpec(RuleSpec):
@@ -20,12 +23,59 @@ class CeilingSpec(RuleSpec):
 
 @register
 class Ceiling(RuleKind[CeilingSpec]):
-    """Pace of change: an area's total may not grow by more than gamma a year."""
+    """Pace of change: gains are capped, so no area's total grows by more than gamma a year.
+
+    Math:
+        X[a, t] <= (1 + gamma_t) X[a, t-1]   for each covered area a and year t,
+        where X[a, t] = sum_s x[a, t, s] and X[a, -1] is the baseline total.
+
+    References:
+        Fair Funding Review 2.0 transitional arrangements (gains phased in); NHS England pace of change
+        policy for ICB allocations.
+    """
 
     spec_model: ClassVar = CeilingSpec
 
     def add(self, m: Any) -> None:
-        raise NotImplementedError("ceiling: constraints not written yet")
+        years = m.years_for(self)
+        gamma = expand(self.spec.gamma, years)
+        for code in m.areas_for(self):
+            for year in years:
+                bound = (1.0 + gamma[year]) * m.previous_total(code, year)
+                m.constrain(self, (code, year), m.total(code, year), "<=", bound, area_code=code, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("ceiling: check not written yet")
+        totals = settlement.area_year_totals()
+        covered = totals[self.covers(settlement, totals.index)]
+        gamma = expand(self.spec.gamma, settlement.years)
+        g = covered.index.get_level_values("year").map(gamma).to_numpy(dtype=float)
+        bound = (1.0 + g) * covered["previous_gbp"]
+        return RuleCheck.from_shortfall(self, covered["amount_gbp"] - bound, covered["amount_gbp"])
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        previous = settlement.area_year_totals()["previous_gbp"]
+        gamma = expand(self.spec.gamma, settlement.years)
+        out = {}
+        for year, rows in relaxation.groupby("year"):
+            year = int(year)
+            gbp = float(rows["relaxation_gbp"].sum())
+            # The relaxed settlement meets the cap once each area may grow by what it grew there.
+            needed = [
+                gamma[year] + r.relaxation_gbp / p if (p := previous[(r.area_code, year)]) > 0 else math.inf
+                for r in rows.itertuples()
+            ]
+            feasible = max(needed)
+            fix = (
+                f"feasible with gamma >= {pct(feasible)} for every area"
+                if math.isfinite(feasible)
+                else "no gamma is enough, since an area had nothing the year before"
+            )
+            out[year] = (
+                f"pace of change '{self.rule_id}' at +{pct(gamma[year])} in {fy(year)} blocks "
+                f"{money(gbp)} of growth the other rules require ({_areas(len(rows))} over the cap): {fix}"
+            )
+        return out
+
+
+def _areas(n: int) -> str:
+    return f"{n} area{'s' if n != 1 else ''}"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated
+from allocator.selectors import Dated, expand
+from allocator.units import fy, money, pct
 
 
 class ConvergenceSpec(RuleSpec):
@@ -20,12 +22,55 @@ class ConvergenceSpec(RuleSpec):
 
 @register
 class Convergence(RuleKind[ConvergenceSpec]):
-    """NHS-style convergence: no area more than kappa below its formula target (fair share)."""
+    """Convergence to target: no covered area sits more than kappa_t below its formula target.
+
+    Math:
+        X[a, t] >= (1 - kappa_t) F[a, t]   for each covered area a and year t,
+        where F[a, t] is the formula's unphased target (the ``formula`` objective's fair share, after the
+        resources adjustment) and X[a, t] = sum_s x[a, t, s].
+
+    References:
+        NHS England, ICB allocations: distance from target and the convergence policy (no ICB more than
+        a set percentage below its fair share).
+    """
 
     spec_model: ClassVar = ConvergenceSpec
 
     def add(self, m: Any) -> None:
-        raise NotImplementedError("convergence: constraints not written yet")
+        years = m.years_for(self)
+        kappa = expand(self.spec.kappa, years)
+        for code in m.areas_for(self):
+            for year in years:
+                bound = (1.0 - kappa[year]) * m.formula_target(code, year)
+                m.constrain(self, (code, year), m.total(code, year), ">=", bound, area_code=code, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("convergence: check not written yet")
+        totals = settlement.area_year_totals()
+        covered = totals[self.covers(settlement, totals.index)]
+        kappa = expand(self.spec.kappa, settlement.years)
+        k = covered.index.get_level_values("year").map(kappa).to_numpy(dtype=float)
+        bound = (1.0 - k) * covered["formula_target_gbp"]
+        return RuleCheck.from_shortfall(self, bound - covered["amount_gbp"], covered["formula_target_gbp"])
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        target = settlement.area_year_totals()["formula_target_gbp"]
+        kappa = expand(self.spec.kappa, settlement.years)
+        out = {}
+        for year, rows in relaxation.groupby("year"):
+            year = int(year)
+            gbp = float(rows["relaxation_gbp"].sum())
+            # Each relaxed area's distance below target in the relaxed settlement: a kappa that wide admits it.
+            feasible = min(
+                1.0,
+                max(kappa[year] + r.relaxation_gbp / target[(r.area_code, year)] for r in rows.itertuples()),
+            )
+            out[year] = (
+                f"convergence '{self.rule_id}' (at most {pct(kappa[year])} below the formula target) in "
+                f"{fy(year)} needs {money(gbp)} more than the other rules allow ({_areas(len(rows))} short): "
+                f"feasible with kappa >= {pct(feasible)} for every area"
+            )
+        return out
+
+
+def _areas(n: int) -> str:
+    return f"{n} area{'s' if n != 1 else ''}"

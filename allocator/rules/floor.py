@@ -92,13 +92,16 @@ class Floor(RuleKind[FloorSpec]):
             prev = (
                 t["previous_spending_power_gbp"] if self.spec.basis == "spending_power" else t["previous_gbp"]
             )
-            required = float((factor[year] * prev).sum())
-            # Lowering every covered area's guarantee alike frees exactly the shortfall.
-            feasible = phi[year] * (1.0 - gbp / required) if required > 0 else 0.0
+            # The largest guarantee the relaxed settlement already meets, every area alike: each short
+            # area's own bound phi (1 - shortfall / required) and the least of them.
+            short = rows.dropna(subset=["area_code"]).groupby("area_code")["relaxation_gbp"].sum()
+            required = factor[year] * prev.reindex(short.index)
+            bounds = phi[year] * (1.0 - short / required.where(required > 0))
+            feasible = float(bounds.min()) if len(bounds) else phi[year]
+            n = len(short)
             out[year] = (
                 f"floor '{self.rule_id}' at {pct(phi[year])}{' in real terms' if self.spec.real else ''} "
                 f"in {fy(year)} needs {money(gbp)} more than the other rules allow "
-                f"({len(rows)} area{'s' if len(rows) != 1 else ''} short): feasible with phi <= {pct(feasible)} for every area, "
-                f"or with about {money(gbp)} more in the envelope"
+                f"({n} area{'s' if n != 1 else ''} short): feasible with phi <= {pct(max(feasible, 0.0))}"
             )
         return out

@@ -1,11 +1,14 @@
-"""Every covered area gets at least mu £ per head."""
+"""Per-capita minimum: every covered area gets at least mu £ per head."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+import pandas as pd
+
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated
+from allocator.selectors import Dated, expand
+from allocator.units import fy, money
 
 
 class PerCapitaMinimumSpec(RuleSpec):
@@ -13,17 +16,55 @@ class PerCapitaMinimumSpec(RuleSpec):
 
     kind: Literal["per_capita_minimum"] = "per_capita_minimum"
     mu_gbp_per_head: Dated
-    """Minimum total settlement per resident, £."""
+    """Minimum total settlement per resident, £ (by year, or one value for every year)."""
 
 
 @register
 class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
-    """Every covered area gets at least mu £ per head."""
+    """Minimum funding per head: every covered area gets at least mu_t £ per resident.
+
+    Math:
+        X[a, t] >= mu_t p[a]   for each covered area a and year t,
+        where X[a, t] = sum_s x[a, t, s] and p[a] is the area's population.
+    """
 
     spec_model: ClassVar = PerCapitaMinimumSpec
 
     def add(self, m: Any) -> None:
-        raise NotImplementedError("per_capita_minimum: constraints not written yet")
+        years = m.years_for(self)
+        mu = expand(self.spec.mu_gbp_per_head, years)
+        for code in m.areas_for(self):
+            people = m.population(code)
+            for year in years:
+                bound = mu[year] * people
+                m.constrain(self, (code, year), m.total(code, year), ">=", bound, area_code=code, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("per_capita_minimum: check not written yet")
+        totals = settlement.area_year_totals()
+        covered = totals[self.covers(settlement, totals.index)]
+        mu = expand(self.spec.mu_gbp_per_head, settlement.years)
+        m = covered.index.get_level_values("year").map(mu).to_numpy(dtype=float)
+        bound = m * covered["population"]
+        return RuleCheck.from_shortfall(self, bound - covered["amount_gbp"], bound)
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        population = settlement.areas["population"]
+        mu = expand(self.spec.mu_gbp_per_head, settlement.years)
+        out = {}
+        for year, rows in relaxation.groupby("year"):
+            year = int(year)
+            gbp = float(rows["relaxation_gbp"].sum())
+            # What the relaxed settlement gives the shortest area per head meets every other rule.
+            feasible = max(
+                0.0, min(mu[year] - r.relaxation_gbp / population[r.area_code] for r in rows.itertuples())
+            )
+            out[year] = (
+                f"per-head minimum '{self.rule_id}' of £{mu[year]:,.2f} per head in {fy(year)} needs "
+                f"{money(gbp)} more than the other rules allow ({_areas(len(rows))} short): feasible "
+                f"with mu <= £{feasible:,.2f} per head for every area"
+            )
+        return out
+
+
+def _areas(n: int) -> str:
+    return f"{n} area{'s' if n != 1 else ''}"
