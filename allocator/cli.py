@@ -130,9 +130,14 @@ def validate(
     help="Run folder to write (default: runs/<scenario name>). Replaced only when the new run is complete.",
 )
 @click.option("--quiet", is_flag=True, help="No progress display and no summary; errors still go to stderr.")
+@click.option(
+    "--report", is_flag=True, help="Also write the HTML explorer (report/index.html in the run folder)."
+)
 @_set_option
 @_debug_option
-def run(scenario: Path, out: Path | None, quiet: bool, overrides: tuple[str, ...], debug: bool) -> None:
+def run(
+    scenario: Path, out: Path | None, quiet: bool, report: bool, overrides: tuple[str, ...], debug: bool
+) -> None:
     """Solve a scenario and write its run folder (tables, summary.json).
 
     Prints totals by year and budget, mission value V against the formula allocation's V, the rules
@@ -142,7 +147,7 @@ def run(scenario: Path, out: Path | None, quiet: bool, overrides: tuple[str, ...
     Examples:
       allocator run scenarios/baseline.yaml
       allocator run scenarios/baseline.yaml --set rules.funding_guarantee.phi=0.98 -o runs/floor98
-      allocator run scenarios/no_floors.yaml --quiet
+      allocator run scenarios/no_floors.yaml --quiet --report
     """
     from allocator.cli_render import print_run_summary
     from allocator.engine import solve
@@ -157,8 +162,7 @@ def run(scenario: Path, out: Path | None, quiet: bool, overrides: tuple[str, ...
             sc = load_scenario(scenario, list(overrides))
         settlement = solve(sc, progress=progress)
         target = out or Path("runs") / scenario.stem
-        with progress.step("writing the run folder"):
-            write_run(settlement, target)
+        write_run(settlement, target, report=report, progress=progress)
         if not quiet:
             print_run_summary(out_console, settlement, target)
         if not settlement.verified:
@@ -198,6 +202,73 @@ def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> No
         print_comparison(out_console, result, top)
         if csv_out:
             result.by_area.to_csv(csv_out, lineterminator="\n")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("area", nargs=-1, required=True)
+@_debug_option
+def inspect(run_dir: Path, area: tuple[str, ...], debug: bool) -> None:
+    """Show one area's settlement in the terminal: by year and stream, against the national, regional
+    and neighbours' averages, the waterfall, the rules that hold it, and its outcomes.
+
+    AREA is a GSS code or a name; case does not matter, part of a name will do, and a near miss gets a
+    suggestion.
+
+    \b
+    Examples:
+      allocator inspect runs/baseline E06000001
+      allocator inspect runs/england_real manchester
+      allocator inspect runs/england_real North Tyneside
+    """
+    from allocator.reports.inspect import find_area, render_area
+    from allocator.run_folder import read_run
+
+    with handle_errors(debug):
+        settlement = read_run(run_dir)
+        render_area(out_console, settlement, find_area(settlement, " ".join(area)))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--against",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A second run folder: adds a comparison page (this run minus that one).",
+)
+@click.option(
+    "-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default RUN_DIR/report)."
+)
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@_debug_option
+def report(run_dir: Path, against: Path | None, out: Path | None, quiet: bool, debug: bool) -> None:
+    """Write the offline HTML explorer of a run: a national page, one page per area, and a comparison.
+
+    The pages open from disk with no network; maps are drawn by allocator.
+
+    \b
+    Examples:
+      allocator report runs/baseline
+      allocator report runs/tight_envelope --against runs/baseline
+    """
+    from allocator.progress import Progress
+    from allocator.reports.html import write_report
+    from allocator.run_folder import read_run
+
+    with handle_errors(debug):
+        progress = Progress(enabled=False if quiet else None)
+        settlement = read_run(run_dir)
+        other = read_run(against) if against else None
+        target = out or run_dir / "report"
+        index = write_report(
+            settlement,
+            target,
+            against=other,
+            names=(_label(against) if against else "", _label(run_dir)),
+            progress=progress,
+        )
+        if not quiet:
+            out_console.print(f"report written: {index}")
 
 
 def _label(path: Path) -> str:

@@ -252,6 +252,7 @@ def summary(
     bind = settlement.binding
     top = (
         bind[bind["kind"] != "capacity"]
+        .drop_duplicates(["rule_id", "area_code", "year"])
         .groupby(["rule_id", "kind"])
         .size()
         .sort_values(ascending=False)

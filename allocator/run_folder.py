@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import InputError, Problem
+from allocator.progress import Progress
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
 from allocator.yamlio import dump_yaml, read_yaml
@@ -64,8 +65,17 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=True) + "\n"
 
 
-def write_run(s: Settlement, out: Path, extra_files: dict[str, bytes] | None = None) -> Path:
-    """Write the run folder ``out`` atomically (replacing an earlier run there)."""
+def write_run(
+    s: Settlement,
+    out: Path,
+    extra_files: dict[str, bytes] | None = None,
+    report: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the run folder ``out`` atomically (replacing an earlier run there): tables, summary,
+    ``settlement.xlsx``, ``settlement.gpkg`` (when the settlement has geometry) and, with ``report``,
+    the HTML explorer in ``report/``."""
+    progress = progress or Progress(enabled=False)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -79,6 +89,18 @@ def write_run(s: Settlement, out: Path, extra_files: dict[str, bytes] | None = N
         (tmp / "summary.json").write_text(_json(s.summary), encoding="utf-8")
         (tmp / "timings.json").write_text(_json(s.timings), encoding="utf-8")
         (tmp / "scenario.yaml").write_text(dump_yaml(s.scenario.resolved()), encoding="utf-8")
+        from allocator.reports.excel import write_xlsx
+        from allocator.reports.gpkg import write_gpkg
+
+        with progress.step("writing settlement.xlsx"):
+            write_xlsx(s, tmp / "settlement.xlsx")
+        if s.geometry is not None:
+            with progress.step("writing settlement.gpkg"):
+                write_gpkg(s, tmp / "settlement.gpkg")
+        if report:
+            from allocator.reports.html import write_report
+
+            write_report(s, tmp / "report", progress=progress)
         for name, content in (extra_files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(content)
@@ -124,6 +146,11 @@ def read_run(path: Path) -> Settlement:
         verification=table("verification"),
         summary=json.loads((path / "summary.json").read_text(encoding="utf-8")),
     )
+    gpkg = path / "settlement.gpkg"
+    if gpkg.is_file():
+        from allocator.reports.gpkg import read_geometry
+
+        s.geometry = read_geometry(gpkg).reindex(s.areas.index)
     timings = path / "timings.json"
     if timings.is_file():
         s.timings = json.loads(timings.read_text(encoding="utf-8"))
