@@ -237,10 +237,21 @@ class ModelBuilder:
         name = lp_name(rule.rule_id, *key)
         if name in self.rows:
             raise ValueError(f"duplicate constraint name {name}")
-        expr = lhs - rhs if not isinstance(rhs, (int, float)) else lhs - float(rhs)
-        if not hasattr(expr, "addInPlace"):
-            expr = pulp.LpAffineExpression(expr)
-        expr = expr * (1.0 / self.scale)  # the row in model units, like the variables
+        # One pass over both sides into one term dict, in model units: PuLP's operators would copy the
+        # expression several times per row, which dominated the build.
+        inv = 1.0 / self.scale
+        terms: dict[Any, float] = {}
+        constant = 0.0
+        for side, sign in ((lhs, inv), (rhs, -inv)):
+            if isinstance(side, (int, float)):
+                constant += sign * side
+                continue
+            if isinstance(side, pulp.LpVariable):
+                side = {side: 1.0}
+            else:
+                constant += sign * side.constant
+            for var, coef in side.items():
+                terms[var] = terms.get(var, 0.0) + sign * coef
         record = RowRecord(name=name, rule_id=rule.rule_id, kind=rule.kind, sense=sense, **where)
         soft = rule.spec.mode == "soft" or self.elastic
         if soft:
@@ -248,10 +259,8 @@ class ModelBuilder:
             signs = {"<=": [-1.0], ">=": [1.0], "==": [1.0, -1.0]}[sense]
             for i, sign in enumerate(signs):
                 slack = self.prob.add_variable(lp_name("slack", name, i), lowBound=0.0)
-                expr.addterm(slack, sign)
+                terms[slack] = sign
                 record.slack.append(slack)
                 self.penalties.append((slack, penalty))
-        constant = -expr.constant
-        expr.constant = 0.0
         self.rows[name] = record
-        record.constraint = self._add_row(name, expr, sense, constant)
+        record.constraint = self._add_row(name, pulp.LpAffineExpression(terms), sense, -constant)

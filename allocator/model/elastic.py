@@ -33,7 +33,10 @@ def diagnose(inputs: ModelInputs) -> pd.DataFrame:
         )
     rows = row_table(m)
     tol = 1.0 + 1e-7 * np.abs(rows["slack_gbp"].to_numpy())
-    gave = rows[rows["breach_gbp"] > tol].rename(columns={"breach_gbp": "relaxation_gbp"})
+    gave = rows[rows["breach_gbp"] > tol]
+    if gave.empty:  # every relaxation is below £1 a row: report them rather than nothing
+        gave = rows[rows["breach_gbp"] > 1e-6 * m.scale]
+    gave = gave.rename(columns={"breach_gbp": "relaxation_gbp"})
     x = allocation_array(m)
     from allocator.geography import Geography
 
@@ -57,7 +60,7 @@ def diagnose(inputs: ModelInputs) -> pd.DataFrame:
                     "kind": rule.kind,
                     "year": key,
                     "relaxation_gbp": float(yrows["relaxation_gbp"].sum()),
-                    "areas": int(yrows["area_code"].notna().sum()),
+                    "areas": int(yrows["area_code"].nunique()),
                     "explanation": texts.get(key, texts.get(None, "")),
                 }
             )

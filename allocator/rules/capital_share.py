@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
+from allocator.units import fy, money, pct
 
 
 class CapitalShareSpec(RuleSpec):
@@ -14,7 +18,9 @@ class CapitalShareSpec(RuleSpec):
 
     kind: Literal["capital_share"] = "capital_share"
     lo: float = Field(0.0, ge=0.0, le=1.0)
+    """Smallest share of the area's total (resource plus capital) that is capital."""
     hi: float = Field(1.0, ge=0.0, le=1.0)
+    """Largest share of the area's total (resource plus capital) that is capital."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CapitalShareSpec:
@@ -25,12 +31,60 @@ class CapitalShareSpec(RuleSpec):
 
 @register
 class CapitalShare(RuleKind[CapitalShareSpec]):
-    """The capital share of each covered area's total lies within [lo, hi]."""
+    """Capital share: keep each area's settlement a sensible blend of capital (CDEL) and resource (RDEL).
+
+    Math:
+        lo X[a, t] <= X[a, t, capital] <= hi X[a, t]   for each covered area a and covered year t,
+        where X[a, t, capital] is the area's total from capital streams and X[a, t] its total over
+        both budgets. A bound of lo = 0 or hi = 1 always holds and adds no row. A scenario with no
+        capital stream has nothing to bound: the rule adds no row and checks nothing.
+    """
 
     spec_model: ClassVar = CapitalShareSpec
 
     def add(self, m: Any) -> None:
-        raise NotImplementedError("capital_share: constraints not written yet")
+        if "capital" not in m.budgets:
+            return
+        lo, hi = self.spec.lo, self.spec.hi
+        for code in m.areas_for(self):
+            for year in m.years_for(self):
+                capital, total = m.budget_total(code, year, "capital"), m.total(code, year)
+                where = {"area_code": code, "year": year, "budget": "capital"}
+                if lo > 0:
+                    m.constrain(self, (code, year, "lo"), capital - lo * total, ">=", 0.0, **where)
+                if hi < 1:
+                    m.constrain(self, (code, year, "hi"), capital - hi * total, "<=", 0.0, **where)
+
+    def _covered(self, settlement: Any) -> pd.DataFrame:
+        totals = settlement.area_year_totals()
+        if "capital" not in settlement.scenario.budgets:
+            return totals.iloc[:0]
+        return totals[self.covers(settlement, totals.index)]
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("capital_share: check not written yet")
+        t = self._covered(settlement)
+        below = self.spec.lo * t["amount_gbp"] - t["capital_gbp"]
+        above = t["capital_gbp"] - self.spec.hi * t["amount_gbp"]
+        return RuleCheck.from_shortfall(self, np.maximum(below, above), t["amount_gbp"])
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        t = self._covered(settlement)
+        share = (t["capital_gbp"] / t["amount_gbp"].where(t["amount_gbp"] > 0)).dropna()
+        lo, hi = self.spec.lo, self.spec.hi
+        out = {}
+        for year, rows in relaxation.groupby("year"):
+            year = int(year)
+            s = share[share.index.get_level_values("year") == year]
+            # The relaxed allocation's extreme shares are bounds that hold (rounded the safe way).
+            fixes = []
+            if len(s) and s.min() < lo:
+                fixes.append(f"lo <= {pct(math.floor(round(s.min() * 1000, 6)) / 1000)}")
+            if len(s) and s.max() > hi:
+                fixes.append(f"hi >= {pct(math.ceil(round(s.max() * 1000, 6)) / 1000)}")
+            out[year] = (
+                f"capital share '{self.rule_id}' within [{pct(lo)}, {pct(hi)}] in {fy(year)} needs "
+                f"{money(rows['relaxation_gbp'].sum())} more than the other rules allow "
+                f"({rows['area_code'].nunique()} areas): feasible with "
+                f"{' and '.join(fixes) or 'wider bounds'}"
+            )
+        return out

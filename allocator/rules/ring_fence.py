@@ -1,13 +1,16 @@
-"""A stream's national total per year is at least (or at most) an amount or a share of the envelope."""
+"""Ring-fence: a stream's total per year is at least (or at most) an amount or a share of its envelope."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
+import pandas as pd
 from pydantic import model_validator
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated
+from allocator.selectors import Dated, expand
+from allocator.units import fy, money, pct
 
 
 class RingFenceSpec(RuleSpec):
@@ -32,12 +35,88 @@ class RingFenceSpec(RuleSpec):
 
 @register
 class RingFence(RuleKind[RingFenceSpec]):
-    """A stream's national total per year is at least (or at most) an amount or a share of the envelope."""
+    """Ring-fenced stream: a protected (or capped) national pot for one theme, such as public health.
+
+    Math:
+        sum_{a in A'} x[a, t, s] >= R[s, t]   (sense: min)   or   <= R[s, t]   (sense: max)
+        for the rule's stream s and each covered year t, over the covered areas A' (all by default);
+        R[s, t] = amount_gbp[t], or share[t] * E[b(s), t] (the envelope of the stream's budget).
+
+    References:
+        Public health grant conditions (DHSC): the grant is ring-fenced for public health spending.
+    """
 
     spec_model: ClassVar = RingFenceSpec
 
+    def bounds(self, years: list[int], envelope: Any) -> dict[int, float]:
+        """R[s, t] for each of ``years``; ``envelope(year)`` gives the stream's budget envelope."""
+        if self.spec.amount_gbp is not None:
+            return expand(self.spec.amount_gbp, years)
+        share = expand(self.spec.share, years)
+        return {y: share[y] * envelope(y) for y in years}
+
     def add(self, m: Any) -> None:
-        raise NotImplementedError("ring_fence: constraints not written yet")
+        stream = self.spec.stream
+        budget = m.scenario.streams[stream].budget
+        years = m.years_for(self)
+        bound = self.bounds(years, lambda y: m.envelope(budget, y))
+        codes = m.areas_for(self)
+        sense = ">=" if self.spec.sense == "min" else "<="
+        for year in years:
+            if len(codes) == len(m.codes):
+                lhs = m.national_stream_total(year, stream)
+            else:
+                lhs = 0.0
+                for code in codes:
+                    x = m.stream_amount(code, year, stream)
+                    if x is not None:  # ineligible areas get none of the stream
+                        lhs += x
+            m.constrain(
+                self, (stream, year), lhs, sense, bound[year], year=year, stream=stream, budget=budget
+            )
+
+    def _totals(self, settlement: Any) -> tuple[pd.Series, pd.Series]:
+        """The stream's total over covered areas and the bound, by covered year."""
+        stream = self.spec.stream
+        budget = settlement.scenario.streams[stream].budget
+        years = self.covered_years(settlement.years)
+        alloc = settlement.allocations
+        alloc = alloc[
+            (alloc["stream"] == stream) & alloc["area_code"].isin(self.covered_areas(settlement.areas))
+        ]
+        totals = alloc.groupby("year")["amount_gbp"].sum().reindex(years, fill_value=0.0)
+        bound = self.bounds(years, lambda y: settlement.envelope(budget, y))
+        return totals, pd.Series(bound, dtype=float).reindex(years)
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("ring_fence: check not written yet")
+        totals, bound = self._totals(settlement)
+        miss = bound - totals if self.spec.sense == "min" else totals - bound
+        miss.index = pd.MultiIndex.from_product([[self.spec.stream], miss.index], names=["stream", "year"])
+        return RuleCheck.from_shortfall(self, miss, bound.to_numpy())
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        stream = self.spec.stream
+        budget = settlement.scenario.streams[stream].budget
+        _, bound = self._totals(settlement)
+        word, op = ("at least", "<=") if self.spec.sense == "min" else ("at most", ">=")
+        # Shown values are rounded the safe way (down for a minimum, up for a maximum), so they hold.
+        safe = math.floor if self.spec.sense == "min" else math.ceil
+        out = {}
+        for year, gbp in relaxation.groupby("year")["relaxation_gbp"].sum().items():
+            year = int(year)
+            feasible = max(0.0, bound[year] - gbp if self.spec.sense == "min" else bound[year] + gbp)
+            if self.spec.share is not None:
+                env = settlement.envelope(budget, year)
+                stated = f"{pct(bound[year] / env)} of the {budget} envelope ({money(bound[year])})"
+                fix = f"share {op} {pct(safe(round(feasible / env * 1000, 6)) / 1000)}"
+            else:
+                step = 1e7 if feasible >= 1e10 else 1e5 if feasible >= 1e5 else 1.0  # money()'s precision
+                stated, fix = (
+                    money(bound[year]),
+                    f"amount_gbp {op} {money(safe(round(feasible / step, 6)) * step)}",
+                )
+            out[year] = (
+                f"ring-fence '{self.rule_id}' ({stream} {word} {stated}) in {fy(year)} is {money(gbp)} "
+                f"beyond what the other rules and the stream's capacity allow: feasible with {fix}"
+            )
+        return out

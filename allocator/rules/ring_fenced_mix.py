@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
+from allocator.units import fy, money
 
 
 class RingFencedMixSpec(RuleSpec):
@@ -19,12 +23,86 @@ class RingFencedMixSpec(RuleSpec):
 
 @register
 class RingFencedMix(RuleKind[RingFencedMixSpec]):
-    """Areas not on an integrated settlement keep each stream's baseline share of their total, +/- beta."""
+    """Ring-fenced mix: outside an integrated settlement (single pot), money stays in its streams.
+
+    Math:
+        (sh[a, s] - beta) X[a, t] <= x[a, t, s] <= (sh[a, s] + beta) X[a, t]
+        for each covered area a that is not integrated, each covered year t and each stream s the area
+        is eligible for; sh[a, s] = base[a, s] / sum_s' base[a, s'] is the area's own baseline share.
+        A lower row with sh - beta <= 0 or an upper row with sh + beta >= 1 always holds and is left
+        out; areas with no baseline have no mix to keep and are left out.
+
+    References:
+        English Devolution White Paper (2024): integrated settlements replace ring-fenced grants with a
+        single pot for established mayoral strategic authorities.
+    """
 
     spec_model: ClassVar = RingFencedMixSpec
 
     def add(self, m: Any) -> None:
-        raise NotImplementedError("ring_fenced_mix: constraints not written yet")
+        inp, beta = m.inputs, self.spec.beta
+        index = inp.index()
+        for code in m.areas_for(self):
+            ai = index[code]
+            base_total = float(inp.base[ai].sum())
+            if inp.integrated[ai] or base_total <= 0:
+                continue
+            for year in m.years_for(self):
+                total = m.total(code, year)
+                for si, stream in enumerate(m.streams):
+                    x = m.stream_amount(code, year, stream)
+                    if x is None:
+                        continue
+                    sh = float(inp.base[ai, si]) / base_total
+                    where = {"area_code": code, "year": year, "stream": stream}
+                    if sh - beta > 0:
+                        m.constrain(
+                            self, (code, year, stream, "lo"), x - (sh - beta) * total, ">=", 0.0, **where
+                        )
+                    if sh + beta < 1:
+                        m.constrain(
+                            self, (code, year, stream, "hi"), x - (sh + beta) * total, "<=", 0.0, **where
+                        )
+
+    def _misses(self, settlement: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Below-lower and above-upper £ per covered (area_code, year, stream), and each row's X."""
+        areas = settlement.areas
+        keep = areas.index.isin(self.covered_areas(areas)) & ~areas["integrated"].astype(bool).to_numpy()
+        keep &= settlement.baseline_shares().sum(axis=1).reindex(areas.index).to_numpy() > 0  # has a mix
+        alloc = settlement.allocations
+        alloc = alloc[alloc["area_code"].isin(areas.index[keep])]
+        alloc = alloc[alloc["year"].isin(self.covered_years(settlement.years))]
+        key = ["area_code", "year", "stream"]
+        x = alloc.set_index(key)["amount_gbp"]
+        totals = settlement.area_year_totals()["amount_gbp"]
+        big_x = totals.reindex(pd.MultiIndex.from_frame(alloc[["area_code", "year"]])).to_numpy()
+        shares = settlement.baseline_shares().stack()
+        sh = shares.reindex(pd.MultiIndex.from_frame(alloc[["area_code", "stream"]])).to_numpy()
+        lo = np.where(sh - self.spec.beta > 0, (sh - self.spec.beta) * big_x - x.to_numpy(), 0.0)
+        hi = x.to_numpy() - (sh + self.spec.beta) * big_x
+        return pd.Series(lo, index=x.index), pd.Series(hi, index=x.index), pd.Series(big_x, index=x.index)
 
     def check(self, settlement: Any) -> RuleCheck:
-        raise NotImplementedError("ring_fenced_mix: check not written yet")
+        lo, hi, big_x = self._misses(settlement)
+        return RuleCheck.from_shortfall(self, np.maximum(lo, hi), big_x)
+
+    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        lo, hi, big_x = self._misses(settlement)
+        miss = np.maximum(lo, hi).clip(lower=0.0)
+        # In the relaxed allocation, the largest departure from a baseline share is a beta that holds.
+        needed = (self.spec.beta + miss / big_x.where(big_x > 0)).fillna(0.0)
+        out = {}
+        for year, rows in relaxation.groupby("year"):
+            year = int(year)
+            in_year = needed.index.get_level_values("year") == year
+            moved = max(lo[in_year].clip(lower=0.0).sum(), hi[in_year].clip(lower=0.0).sum())
+            feasible = max(self.spec.beta, float(needed[in_year].max()) if in_year.any() else 0.0)
+            feasible = math.ceil(round(feasible * 1000, 6)) / 1000  # rounded up: the shown value holds
+            out[year] = (
+                f"stream mix '{self.rule_id}' (baseline shares +/- {100 * self.spec.beta:.1f} points) in "
+                f"{fy(year)} needs {money(moved)} moved between streams beyond it "
+                f"({rows['area_code'].nunique()} areas; {money(rows['relaxation_gbp'].sum())} over its "
+                f"rows): feasible with beta >= {feasible:.3f} ({100 * feasible:.1f} points), or with those "
+                "areas integrated"
+            )
+        return out
