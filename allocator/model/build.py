@@ -53,6 +53,14 @@ def lp_name(*parts: Any) -> str:
     return "__".join([_safe(p if isinstance(p, str) else str(p)) for p in parts])
 
 
+class Linear(dict):
+    """Terms ``{variable: coefficient}`` plus a constant: a linear form for ``constrain`` only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.constant = 0.0
+
+
 @dataclass
 class RowRecord:
     """What a constraint row belongs to: its rule and, where it has them, area, year, stream, budget."""
@@ -158,6 +166,20 @@ class ModelBuilder:
     def _pounds(self, variables: Any) -> Any:
         """An expression in £ of model variables (which are in units of ``scale`` £)."""
         return pulp.LpAffineExpression(dict.fromkeys(variables, self.scale))
+
+    @staticmethod
+    def combine(*pairs: tuple[float, Any]) -> Linear:
+        """``sum(coef * expr)`` built in one pass, ready for :meth:`constrain` (PuLP's operators copy the
+        expression at every step, which dominated the build of the larger rule families)."""
+        out = Linear()
+        for coef, expr in pairs:
+            if isinstance(expr, (int, float)):
+                out.constant += coef * expr
+                continue
+            out.constant += coef * expr.constant
+            for var, c in expr.items():
+                out[var] = out.get(var, 0.0) + coef * c
+        return out
 
     def total(self, code: str, year: int) -> Any:
         """``X_{a,t}``: the area's total over budgets, £ (an expression)."""

@@ -59,8 +59,8 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
                 if pa <= 0 or pb <= 0:
                     continue
                 xa, xb = m.total(a, year), m.total(b, year)
-                up = xa - (pa / pb) * xb - (tau[year] * pa / people) * national
-                down = xb - (pb / pa) * xa - (tau[year] * pb / people) * national
+                up = m.combine((1.0, xa), (-pa / pb, xb), (-tau[year] * pa / people, national))
+                down = m.combine((1.0, xb), (-pb / pa, xa), (-tau[year] * pb / people, national))
                 m.constrain(self, (a, b, year, "up"), up, "<=", 0.0, area_code=a, year=year)
                 m.constrain(self, (a, b, year, "down"), down, "<=", 0.0, area_code=b, year=year)
 

@@ -56,13 +56,11 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
                     sh = float(inp.base[ai, si]) / base_total
                     where = {"area_code": code, "year": year, "stream": stream}
                     if sh - beta > 0:
-                        m.constrain(
-                            self, (code, year, stream, "lo"), x - (sh - beta) * total, ">=", 0.0, **where
-                        )
+                        lhs = m.combine((1.0, x), (-(sh - beta), total))
+                        m.constrain(self, (code, year, stream, "lo"), lhs, ">=", 0.0, **where)
                     if sh + beta < 1:
-                        m.constrain(
-                            self, (code, year, stream, "hi"), x - (sh + beta) * total, "<=", 0.0, **where
-                        )
+                        lhs = m.combine((1.0, x), (-(sh + beta), total))
+                        m.constrain(self, (code, year, stream, "hi"), lhs, "<=", 0.0, **where)
 
     def _misses(self, settlement: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Below-lower and above-upper £ per covered (area_code, year, stream), and each row's X."""
