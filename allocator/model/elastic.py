@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from allocator.errors import SolverError
+from allocator.model.build import ModelBuilder
 from allocator.model.inputs import ModelInputs
 from allocator.model.objective import set_objective
 from allocator.model.solve import Status, allocation_array, row_table, solve_model
@@ -31,8 +33,10 @@ def diagnose(inputs: ModelInputs) -> pd.DataFrame:
         raise SolverError(
             f"the elastic re-solve failed ({report.status.value}); the scenario cannot be diagnosed"
         )
+    spread(m, inputs)
     rows = row_table(m)
-    tol = 1.0 + 1e-7 * np.abs(rows["slack_gbp"].to_numpy())
+    # Relaxations below £1, or a millionth of the whole, are solver tolerance, not diagnosis.
+    tol = max(1.0, 1e-6 * float(rows["breach_gbp"].sum()))
     gave = rows[rows["breach_gbp"] > tol]
     if gave.empty:  # every relaxation is below £1 a row: report them rather than nothing
         gave = rows[rows["breach_gbp"] > 1e-6 * m.scale]
@@ -65,6 +69,39 @@ def diagnose(inputs: ModelInputs) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def spread(m: ModelBuilder, inputs: ModelInputs) -> None:
+    """Second stage: among the relaxations of least total £, find the one whose largest relaxation,
+    relative to the size of its row, is smallest. The £ total is unchanged, but the relaxation is spread
+    evenly (every area's floor lowered alike, say) rather than piled on a few rows, so each rule's
+    explanation can state the uniform parameter that would be feasible.
+    """
+    total = sum(slack.varValue or 0.0 for slack, _ in m.penalties)
+    if total <= 0:
+        return
+    worst = m.prob.add_variable("max_relative_relaxation", lowBound=0.0)
+    for rec in m.rows.values():
+        if not rec.slack:
+            continue
+        c = rec.constraint
+        slacks = set(rec.slack)
+        # the row's size at the first-stage solution: its constant, or half the sum of its terms
+        size = sum(abs(coef * (v.varValue or 0.0)) for v, coef in c.expr.items() if v not in slacks) / 2
+        size = max(abs(c.constant), size)
+        if size <= 1e-9:
+            continue
+        terms = dict.fromkeys(rec.slack, 1.0)
+        terms[worst] = -size
+        m.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=0.0))
+    cap = pulp.LpAffineExpression({slack: 1.0 for slack, _ in m.penalties})
+    m.prob.addConstraint(pulp.LpConstraint(cap, pulp.LpConstraintLE, rhs=total + 1e-6))
+    m.prob.setObjective(pulp.LpAffineExpression({worst: -1.0}))
+    report = solve_model(m, inputs.scenario.solver)
+    if report.status != Status.OPTIMAL:
+        raise SolverError(
+            f"the elastic re-solve failed ({report.status.value}) while spreading the relaxation"
+        )
 
 
 def _baseline_long(inputs: ModelInputs) -> pd.DataFrame:
