@@ -1,0 +1,56 @@
+/* Settlement explorer: sort tables by a heading, filter the table of areas. No network, no library. */
+(function () {
+  "use strict";
+  function key(row, i) {
+    var cell = row.cells[i];
+    if (!cell) return "";
+    var v = cell.getAttribute("data-sort");
+    return v !== null ? v : cell.textContent.trim();
+  }
+  function sortBy(table, th, i) {
+    var heads = table.tHead.rows[0].cells;
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var numeric = th.classList.contains("num");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a, i), y = key(b, i);
+      if (numeric) {
+        x = parseFloat(x); y = parseFloat(y);
+        var xm = isNaN(x), ym = isNaN(y);
+        if (xm || ym) return xm === ym ? 0 : (xm ? 1 : -1);  /* blanks last either way */
+        return ascending ? x - y : y - x;
+      }
+      var r = x.localeCompare(y, "en", { numeric: true, sensitivity: "base" });
+      return ascending ? r : -r;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+      var button = th.querySelector("button.sort");
+      if (button) button.addEventListener("click", function () { sortBy(table, th, i); });
+    });
+  });
+  document.querySelectorAll("[data-filter]").forEach(function (box) {
+    var input = box.querySelector("input");
+    var table = document.getElementById(box.getAttribute("data-filter"));
+    var status = box.querySelector("[aria-live]");
+    if (!input || !table) return;
+    box.hidden = false;
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var what = box.getAttribute("data-noun") || "rows";
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      var shown = 0;
+      rows.forEach(function (r) {
+        var hit = !q || r.textContent.toLowerCase().indexOf(q) !== -1;
+        r.hidden = !hit;
+        if (hit) shown += 1;
+      });
+      if (status) status.textContent = shown + " of " + rows.length + " " + what + " shown";
+    });
+  });
+})();
