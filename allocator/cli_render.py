@@ -96,7 +96,8 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
         console.print(
             "rules binding most: "
             + ", ".join(
-                f"{r['rule_id']} ({r['kind']}, {r['area_years']} area-years)" for r in sm["binding_most"][:5]
+                f"{r['rule_id']} ({r['kind']}, {r['area_years']} area-year{'s' if r['area_years'] != 1 else ''})"
+                for r in sm["binding_most"][:5]
             )
         )
     if sm["shadow_prices"]:
@@ -115,6 +116,8 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
             f"  soft rule {r.rule_id} breached in {r.violations} places (largest {money(r.max_violation_gbp)})"
         )
     console.print(f"run folder: {out}")
+    if (out / "report" / "index.html").is_file():
+        console.print(f"explorer: {out / 'report' / 'index.html'} (opens offline in a browser)")
 
 
 def print_comparison(console: Console, result, top: int) -> None:
