@@ -231,6 +231,8 @@ class SolverSpec(Strict):
     seed: int = 0
     msg: bool = False
     """Show the solver's own log."""
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Further HiGHS options by name, passed through as given (e.g. ``run_crossover: "off"``)."""
 
 
 # --- the scenario ----------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def solve_model(m: ModelBuilder, spec: SolverSpec) -> SolveReport:
 def _solve_once(m: ModelBuilder, spec: SolverSpec, presolve: bool) -> SolveReport:
     t0 = time.perf_counter()
     if spec.name == "highs":
-        options = {"presolve": "on" if presolve else "off"}
+        options = {"presolve": "on", **spec.options} if presolve else {**spec.options, "presolve": "off"}
         solver = _HiGHS(
             msg=spec.msg,
             timeLimit=spec.time_limit_s,
