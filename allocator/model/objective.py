@@ -105,5 +105,9 @@ def set_objective(m: ModelBuilder, mode: str, blend_beta: float = 0.0) -> None:
     else:
         for slack, multiple in m.penalties:
             terms[slack] = -multiple * scale
-    m.prob.setObjective(pulp.LpAffineExpression(terms))
+    # The solver sees the objective divided by its largest value coefficient, so costs are of order 1
+    # against its 1e-7 dual tolerance; values and duals are multiplied back when read.
+    norm = scale if mode != "elastic" and scale > 0 else 1.0
+    m.objective_norm = norm
+    m.prob.setObjective(pulp.LpAffineExpression({v: c / norm for v, c in terms.items()}))
     m.objective_mode = mode

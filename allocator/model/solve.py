@@ -149,7 +149,9 @@ def _solve_once(m: ModelBuilder, spec: SolverSpec, presolve: bool) -> SolveRepor
         )
         if status == Status.OPTIMAL and m.prob.sol_status != pulp.LpSolutionOptimal:
             status = Status.TIME_LIMIT
-    objective = pulp.value(m.prob.objective) if status == Status.OPTIMAL else None
+    objective = (
+        pulp.value(m.prob.objective) * getattr(m, "objective_norm", 1.0) if status == Status.OPTIMAL else None
+    )
     return SolveReport(status, objective, spec.name, version, spec.algorithm, seconds)
 
 
@@ -189,7 +191,7 @@ def row_table(m: ModelBuilder) -> pd.DataFrame:
                 "stream": rec.stream,
                 "budget": rec.budget,
                 "sense": rec.sense,
-                "dual": float(dual) / m.scale,
+                "dual": float(dual) * getattr(m, "objective_norm", 1.0) / m.scale,
                 "slack_gbp": m.scale * float(c.slack) if c.slack is not None else 0.0,
                 "breach_gbp": float(breach),
             }
