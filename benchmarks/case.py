@@ -59,7 +59,7 @@ def main() -> None:
         naive_objective(m)
     out["build_s"] = time.perf_counter() - t0
     out.update(areas=len(inputs.codes), years=len(inputs.years), streams=len(inputs.streams))
-    out.update(variables=m.prob.numVariables(), rows=m.prob.numConstraints())
+    out.update(variables=len(m.prob.variables()), rows=m.prob.numConstraints())
     out["build_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if not args.no_solve:
         report = solve_model(m, sc.solver)

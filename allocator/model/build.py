@@ -43,6 +43,32 @@ def model_scale(largest_amount: float) -> float:
 SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
 
 
+def fast_variable(name: str, low: float, up: float | None) -> pulp.LpVariable:
+    """A continuous PuLP variable, made without PuLP's per-call name translation and checks.
+
+    ``name`` must already be safe (``lp_name``) and the bounds finite. At 100,000 segment variables
+    PuLP's constructor is the largest single cost of the build; this sets the same attributes directly
+    (PuLP is pinned below 4; tests/test_model_build.py checks the attributes against PuLP's own).
+    """
+    v = _NEW(pulp.LpVariable)
+    v.__dict__.update(
+        _LpElement__name=name,
+        hash=id(v),
+        modified=True,
+        _lowbound_original=low,
+        lowBound=low,
+        _upbound_original=up,
+        upBound=up,
+        cat=pulp.LpContinuous,
+        varValue=None,
+        dj=None,
+    )
+    return v
+
+
+_NEW = object.__new__
+
+
 @functools.lru_cache(maxsize=65536)
 def _safe(part: str) -> str:
     return _UNSAFE.sub("_", part)
@@ -114,12 +140,11 @@ class ModelBuilder:
         widths_l = widths.tolist()
         safe_codes = [_safe(c) for c in self.codes]
         safe_streams = [_safe(s) for s in self.streams]
-        add = self.prob.add_variable
         for ti, year in enumerate(self.years):
             for ai, si in zip(a_idx.tolist(), s_idx.tolist(), strict=True):
                 prefix = f"y__{safe_codes[ai]}__{year}__{safe_streams[si]}__"
                 p, w = pop[ai] / self.scale, widths_l[si]
-                seg = [add(f"{prefix}{k}", lowBound=0.0, upBound=p * w[k]) for k in range(n_k)]
+                seg = [fast_variable(f"{prefix}{k}", 0.0, p * w[k]) for k in range(n_k)]
                 self._x[(ai, ti, si)] = seg
                 self.y_vars.extend(seg)
                 y_a.extend([ai] * n_k)
@@ -157,8 +182,13 @@ class ModelBuilder:
                 self._add_row(lp_name("def_N", year, budget), pulp.LpAffineExpression(terms), "==", 0.0)
 
     def _add_row(self, name: str, expr: Any, sense: str, rhs: float) -> Any:
+        if name in self.prob._constraints:
+            raise ValueError(f"duplicate constraint name {name}")
         c = pulp.LpConstraint(e=expr, sense=SENSES[sense], rhs=rhs, name=name)
-        self.prob.addConstraint(c, name)
+        # What LpProblem.addConstraint does, less registering the row's variables: PuLP registers
+        # every variable of every row again in LpProblem.variables() before it solves.
+        self.prob._constraints[name] = c
+        self.prob.modifiedConstraints.append(c)
         return c
 
     # --- what rule kinds read ----------------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""The model build: PuLP-compatible variables made the fast way, names, scaling, duplicate rows."""
+
+from __future__ import annotations
+
+import pulp
+import pytest
+
+from allocator.model.build import ModelBuilder, fast_variable, lp_name, model_scale
+from allocator.model.inputs import build_inputs
+from tests.conftest import tiny_geography, tiny_scenario
+
+
+def test_fast_variable_matches_pulps_own() -> None:
+    ours = fast_variable("y__a__2026__s__0", 0.0, 2.5)
+    theirs = pulp.LpProblem("p").add_variable("y__a__2026__s__0", 0.0, 2.5)
+    strip = {"hash"}
+    assert {k: v for k, v in ours.__dict__.items() if k not in strip} == {
+        k: v for k, v in theirs.__dict__.items() if k not in strip
+    }
+    assert ours.name == theirs.name
+    assert ours.hash != theirs.hash
+
+
+def test_names_are_safe_and_scale_is_a_power_of_ten() -> None:
+    assert lp_name("floor", "E08000025", 2027) == "floor__E08000025__2027"
+    assert lp_name("mix", "Barking-and Dagenham", "a/b") == "mix__Barking_and_Dagenham__a_b"
+    assert model_scale(6.4e9) == 1e6
+    assert model_scale(1000.0) == 1.0
+    assert model_scale(0.0) == 1.0
+
+
+def test_duplicate_rule_rows_are_refused() -> None:
+    scenario = tiny_scenario({"rules": {"env": {"kind": "envelope", "budget": "resource"}}})
+    m = ModelBuilder(build_inputs(scenario, tiny_geography([10.0, 10.0], {"growth_fund": [100.0, 100.0]})))
+
+    class Rule:
+        rule_id, kind = "env", "envelope"
+        spec = scenario.rules["env"]
+
+    m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
+    with pytest.raises(ValueError, match="duplicate constraint name env__2026"):
+        m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
