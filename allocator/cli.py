@@ -127,7 +127,7 @@ def validate(
     "-o",
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Run folder to write (default: runs/<scenario name>). Replaced only when the new run is complete.",
+    help="Run folder to write (default: runs/<scenario file name without .yaml>). Replaced only when the new run is complete.",
 )
 @click.option("--quiet", is_flag=True, help="No progress display and no summary; errors still go to stderr.")
 @click.option(

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.selectors import expand
-from allocator.units import fy, money
+from allocator.units import fy, money, per_head
 
 
 def print_validation(console: Console, scenario, geography=None) -> None:
@@ -141,6 +141,6 @@ def print_comparison(console: Console, result, top: int) -> None:
             t.add_column(col, justify="right" if col in ("change", "per head") else "left")
         for code, r in frame.iterrows():
             t.add_row(
-                str(r["area_name"]), str(code), money(r["change_gbp"]), f"£{r['change_per_head_gbp']:,.2f}"
+                str(r["area_name"]), str(code), money(r["change_gbp"]), per_head(r["change_per_head_gbp"])
             )
         console.print(t)

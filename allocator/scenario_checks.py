@@ -147,7 +147,7 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         close = difflib.get_close_matches(loc[-1], known, n=1)
         hint = f"; did you mean '{close[0]}'" if close else ""
         allowed = f". Known fields: {', '.join(known)}" if known else ""
-        return f"unknown field '{loc[-1]}'{hint}{'?' if close and not known else ''}{allowed}"
+        return f"unknown field '{loc[-1]}'{hint}{'?' if close else ''}{allowed}"
     if kind == "union_tag_not_found":
         return f"a rule needs a 'kind': one of {', '.join(sorted(SPECS))}"
     if kind == "union_tag_invalid":

@@ -152,7 +152,11 @@ def select(frame: pd.DataFrame, selector: Selector | None) -> np.ndarray:
     """
     mask = np.ones(len(frame), dtype=bool)
     for column, condition in (selector or {}).items():
-        if column not in frame.columns:
+        if column in frame.columns:
+            values = frame[column]
+        elif column == frame.index.name:  # e.g. area_code, the index of the areas table
+            values = frame.index.to_series(index=frame.index)
+        else:
             raise KeyError(column)
-        mask &= condition.mask(frame[column])
+        mask &= condition.mask(values)
     return mask

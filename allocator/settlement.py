@@ -176,7 +176,8 @@ class Settlement:
         sp = self.shadow_prices
         if sp.empty:
             return sp
-        return sp.groupby([by, "year"])["value_per_gbp_m"].sum().to_frame()
+        family = sp[sp["scope"] == "rule per year"]  # national rows are already in their rule's sum
+        return family.groupby([by, "year"], dropna=False)["value_per_gbp_m"].sum().to_frame()
 
     def waterfall(self) -> pd.DataFrame:
         """Per area and year: baseline -> formula target -> phasing -> rules -> optimisation."""

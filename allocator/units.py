@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def money(x: float) -> str:
     """£ in millions with one decimal at £100k and above (£bn at £10bn and above), else whole pounds."""
-    sign = "-" if x < 0 else ""
+    sign = "-" if x < 0 and round(abs(x)) > 0 else ""
     x = abs(x)
     if x >= 1e10:
         return f"{sign}£{x / 1e9:,.2f}bn"
@@ -21,3 +21,8 @@ def fy(year: int) -> str:
 
 def pct(x: float, digits: int = 1) -> str:
     return f"{x * 100:.{digits}f}%"
+
+
+def per_head(x: float) -> str:
+    """£ per head with pence, the sign before the pound sign."""
+    return f"{'-' if x < 0 else ''}£{abs(x):,.2f}"

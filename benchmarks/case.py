@@ -23,6 +23,9 @@ def main() -> None:
     p.add_argument("--geo")
     p.add_argument("--build", choices=["block", "naive"], default="block")
     p.add_argument("--no-solve", action="store_true")
+    p.add_argument(
+        "--formula", action="store_true", help="also solve the formula allocation, as every run does"
+    )
     p.add_argument("--set", dest="overrides", action="append", default=[])
     args = p.parse_args()
     if args.geo:
@@ -64,6 +67,13 @@ def main() -> None:
     if not args.no_solve:
         report = solve_model(m, sc.solver)
         out.update(status=report.status.value, objective=report.objective, solve_s=report.seconds)
+        if args.formula and sc.objective.mode == "mission_value":
+            # every run also solves the formula allocation on the same rules
+            t0 = time.perf_counter()
+            add_formula_deviations(m)
+            set_objective(m, "formula")
+            formula = solve_model(m, sc.solver)
+            out.update(formula_status=formula.status.value, formula_total_s=time.perf_counter() - t0)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 

@@ -62,8 +62,10 @@ CASES = {
 }
 
 
-def _run(case: dict, build: str, solve: bool) -> dict:
+def _run(case: dict, build: str, solve: bool, formula: bool = False) -> dict:
     cmd = [sys.executable, str(HERE / "case.py"), str(case["scenario"]), "--build", build]
+    if formula:
+        cmd.append("--formula")
     if case["geo"]:
         cmd += ["--geo", str(_geo(case["geo"]))]
     for item in case.get("set", []):
@@ -84,7 +86,7 @@ def main() -> None:
     for name in args.cases:
         case = CASES[name]
         repeat = 1 if name == "3500" else args.repeat
-        block = [_run(case, "block", solve=True) for _ in range(repeat)]
+        block = [_run(case, "block", solve=True, formula=True) for _ in range(repeat)]
         naive = [_run(case, "naive", solve=(name == "default")) for _ in range(repeat)]
         med = lambda runs, key: statistics.median(r[key] for r in runs if key in r)  # noqa: E731
         row = {
@@ -97,7 +99,10 @@ def main() -> None:
             "runs": repeat,
             "build_s": med(block, "build_s"),
             "solve_s": med(block, "solve_s"),
+            "formula_s": med(block, "formula_total_s"),
             "build_share_of_solve": med(block, "build_s") / med(block, "solve_s"),
+            "build_share_of_run_solves": med(block, "build_s")
+            / (med(block, "solve_s") + med(block, "formula_total_s")),
             "peak_mb": med(block, "peak_mb"),
             "naive_build_s": med(naive, "build_s"),
             "naive_peak_mb": med(naive, "build_peak_mb"),

@@ -110,3 +110,14 @@ def test_formula_stream_mix_follows_national_baseline_shares() -> None:
     # national baseline shares: growth_fund 600 / 1000, safety 400 / 1000, applied to every area
     np.testing.assert_allclose(shares["growth_fund"], 0.6, atol=1e-4)
     np.testing.assert_allclose(shares["safety"], 0.4, atol=1e-4)
+
+
+def test_resources_adjustment_share_equalises_part_of_own_resources() -> None:
+    scenario, geography = _case()
+    half = scenario.model_copy(
+        update={"objective": scenario.objective.model_copy(update={"resources_adjustment": 0.5})}
+    )
+    inputs = build_inputs(half, geography)
+    own = np.array([100.0, 0.0, 400.0])
+    f = np.array([200, 200, 10]) / 410 * (ENVELOPE + 0.5 * 500.0) - 0.5 * own
+    np.testing.assert_allclose(inputs.formula_target[:, 0, 0], f)

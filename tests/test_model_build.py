@@ -40,3 +40,13 @@ def test_duplicate_rule_rows_are_refused() -> None:
     m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
     with pytest.raises(ValueError, match="duplicate constraint name env__2026"):
         m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
+
+
+def test_rule_areas_can_select_by_area_code() -> None:
+    scenario = tiny_scenario(
+        {"rules": {"fl": {"kind": "floor", "areas": {"area_code": {"in": ["E06000001"]}}}}}
+    )
+    m = ModelBuilder(build_inputs(scenario, tiny_geography([10.0, 10.0], {"growth_fund": [100.0, 100.0]})))
+    from allocator.rules import make_rule
+
+    assert m.areas_for(make_rule("fl", scenario.rules["fl"])) == ["E06000001"]

@@ -167,9 +167,12 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
     formula_target = need_share[:, None, None] * envelope.T[None, :, :]  # A x T x B
     if has_own and "resource" in budgets:
         r = budgets.index("resource")
-        formula_target[:, :, r] = (
-            need_share[:, None] * (envelope[r][None, :] + own.sum(axis=0)[None, :]) - own
+        # resources adjustment: the share of own resources the formula equalises
+        equalised = obj.resources_adjustment * own
+        formula_target[:, :, r] = need_share[:, None] * (
+            envelope[r][None, :] + equalised.sum(axis=0)[None, :]
         )
+        formula_target[:, :, r] -= equalised
     base_budget = np.stack([base[:, stream_budget == i].sum(axis=1) for i in range(len(budgets))], axis=1)
     phase = np.array([obj.phase[min(t, len(obj.phase) - 1)] for t in range(n_t)])
     phased_target = base_budget[:, None, :] + phase[None, :, None] * (

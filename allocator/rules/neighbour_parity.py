@@ -111,7 +111,7 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
             out[year] = (
                 f"neighbour parity '{self.rule_id}' (gap <= {pct(tau[year])} of the national "
                 f"{money(national)} per head) in {fy(year)} is {money(rows['relaxation_gbp'].sum())} beyond "
-                f"what the other rules allow ({len(rows)} boundary rows relaxed): feasible with "
+                f"what the other rules allow ({len(rows)} boundary row{'s' if len(rows) != 1 else ''} relaxed): feasible with "
                 f"tau >= {pct(feasible)}"
             )
         return out
