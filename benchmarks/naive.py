@@ -28,7 +28,9 @@ class NaiveModelBuilder(ModelBuilder):
                         continue
                     seg = [
                         pulp.LpVariable(
-                            lp_name("y", code, year, stream, k), 0, inp.population[ai] * widths[si, k]
+                            lp_name("y", code, year, stream, k),
+                            0,
+                            inp.population[ai] / self.scale * widths[si, k],
                         )
                         for k in range(n_k)
                     ]
