@@ -13,6 +13,7 @@ from allocator.reports.html_kit import (
     el,
     facts,
     figure,
+    filter_box,
     join,
     money,
     num,
@@ -21,7 +22,6 @@ from allocator.reports.html_kit import (
     signed_pct,
     signed_per_head,
     table,
-    void,
 )
 from allocator.reports.maps import legend
 from allocator.units import fy
@@ -120,22 +120,7 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
         )
     else:
         fig = el("p", "This settlement carries no boundaries, so there is no map.")
-    search = el(
-        "div",
-        el("label", "Find an area by name or code", for_="compare-filter"),
-        void(
-            "input",
-            type="search",
-            id="compare-filter",
-            autocomplete="off",
-            aria_describedby="compare-filter-status",
-        ),
-        el("p", f"{len(by_area)} areas", id="compare-filter-status", aria_live="polite"),
-        class_="filter",
-        data_filter="compare-areas",
-        data_noun="areas",
-        hidden=True,
-    )
+    search = filter_box("Find an area by name or code", "compare-filter", len(by_area), "compare-areas")
     body = join(
         el("p", el("a", "All areas", href="index.html#areas"), " › Comparison", class_="crumbs"),
         el("h1", f"Comparison: {b} against {a}"),

@@ -10,6 +10,7 @@ from allocator.reports.html_kit import (
     el,
     facts,
     figure,
+    filter_box,
     join,
     money,
     num,
@@ -19,7 +20,6 @@ from allocator.reports.html_kit import (
     signed_money,
     signed_pct,
     table,
-    void,
 )
 from allocator.reports.maps import legend
 from allocator.units import fy
@@ -166,22 +166,7 @@ def areas_section(d: ReportData) -> Markup:
             ", ".join(words.kind_name(k) for k in r.held_by) or "–",
         ]
         rows.append(cells)
-    search = el(
-        "div",
-        el("label", "Find an area by name, code or region", for_="area-filter"),
-        void(
-            "input",
-            type="search",
-            id="area-filter",
-            autocomplete="off",
-            aria_describedby="area-filter-status",
-        ),
-        el("p", f"{len(rows)} areas", id="area-filter-status", aria_live="polite"),
-        class_="filter",
-        data_filter="areas-table",
-        data_noun="areas",
-        hidden=True,
-    )
+    search = filter_box("Find an area by name, code or region", "area-filter", len(rows), "areas-table")
     note = el(
         "p",
         "Select a heading to sort by it. “Single pot”: an integrated settlement the authority spends across "

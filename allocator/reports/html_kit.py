@@ -211,6 +211,20 @@ def table(
     return el("div", t, class_="scroll", tabindex="0", role="region", aria_label=_plain(caption))
 
 
+def filter_box(label: str, box_id: str, count: int, table_id: str) -> Markup:
+    """A search box that filters the rows of table ``table_id`` (report.js; hidden without script)."""
+    return el(
+        "div",
+        el("label", label, for_=box_id),
+        void("input", type="search", id=box_id, autocomplete="off", aria_describedby=f"{box_id}-status"),
+        el("p", f"{count} areas", id=f"{box_id}-status", aria_live="polite"),
+        class_="filter",
+        data_filter=table_id,
+        data_noun="areas",
+        hidden=True,
+    )
+
+
 def _plain(x: Any) -> str:
     """Text of a caption for a label (tags dropped)."""
     import re
