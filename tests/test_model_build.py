@@ -50,3 +50,31 @@ def test_rule_areas_can_select_by_area_code() -> None:
     from allocator.rules import make_rule
 
     assert m.areas_for(make_rule("fl", scenario.rules["fl"])) == ["E06000001"]
+
+
+def test_cbc_reaches_the_same_optimum_as_highs() -> None:
+    from allocator.engine import solve
+
+    rules = {
+        "env": {"kind": "envelope", "budget": "resource", "must_allocate": True},
+        "fl": {"kind": "floor", "phi": 1.0},
+    }
+    geography = tiny_geography([10.0, 20.0, 10.0], {"growth_fund": [100.0, 200.0, 100.0]})
+    highs = solve(tiny_scenario({"rules": rules, "envelopes": {"resource": 2000.0}}), geography)
+    cbc = solve(
+        tiny_scenario({"rules": rules, "envelopes": {"resource": 2000.0}, "solver": {"name": "cbc"}}),
+        geography,
+    )
+    assert cbc.summary["solve"]["solver"] == "cbc"
+    assert cbc.summary["value"]["V"] == pytest.approx(highs.summary["value"]["V"], rel=1e-6)
+    assert cbc.verified
+
+    # the envelope's shadow price has the same sign and size whichever solver reports it
+    def price(s):
+        sp = s.shadow_prices
+        return float(
+            sp[(sp["scope"] == "national row") & (sp["rule_id"] == "env")]["value_per_gbp_m"].iloc[0]
+        )
+
+    assert price(cbc) == pytest.approx(price(highs), rel=1e-4)
+    assert price(highs) > 0
