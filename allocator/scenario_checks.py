@@ -146,8 +146,10 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(loc[-1], known, n=1)
         hint = f"; did you mean '{close[0]}'" if close else ""
-        allowed = f". Known fields: {', '.join(known)}" if known else ""
-        return f"unknown field '{loc[-1]}'{hint}{'?' if close else ''}{allowed}"
+        allowed = (
+            f"{'?' if close else '.'} Known fields: {', '.join(known)}" if known else ("?" if close else "")
+        )
+        return f"unknown field '{loc[-1]}'{hint}{allowed}"
     if kind == "union_tag_not_found":
         return f"a rule needs a 'kind': one of {', '.join(sorted(SPECS))}"
     if kind == "union_tag_invalid":

@@ -305,7 +305,7 @@ def _select(
     problems += check_selector(selectable, scenario.integrated or {}, "integrated", scenario_file)
     for column, field in used.items():
         if field.startswith("rules."):
-            problems += _missing(areas, column, scenario_file, f"{field}.{column}")
+            problems += _missing(selectable, column, scenario_file, f"{field}.{column}")
     if spec.dissolve_to is not None:
         problems += _missing(areas, spec.dissolve_to, scenario_file, "geography.dissolve_to")
     for column in spec.sum_columns:
