@@ -83,9 +83,10 @@ def write_run(
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        for name, table in settlement_tables(s).items():
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
-            table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        with progress.step("writing the tables"):
+            for name, table in settlement_tables(s).items():
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+                table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
         (tmp / "summary.json").write_text(_json(s.summary), encoding="utf-8")
         (tmp / "timings.json").write_text(_json(s.timings), encoding="utf-8")
         (tmp / "scenario.yaml").write_text(dump_yaml(s.scenario.resolved()), encoding="utf-8")
