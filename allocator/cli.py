@@ -74,9 +74,14 @@ def main(verbose: int) -> None:
     \b
     Examples:
       allocator validate scenarios/baseline.yaml
-      allocator validate scenarios/tight_envelope.yaml --resolved
-      allocator geodata check geodata/areas.gpkg
+      allocator run scenarios/baseline.yaml --report
+      allocator run scenarios/tight_envelope.yaml
+      allocator compare runs/baseline runs/tight_envelope
+      allocator inspect runs/baseline hallin
+      allocator report runs/tight_envelope --against runs/baseline
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
+
+    Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure.
     """
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
