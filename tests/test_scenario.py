@@ -167,3 +167,18 @@ def test_rule_years_one_year_or_a_range() -> None:
     assert years_covered("2027..", years) == [2027, 2028]
     assert years_covered([2026, 2028], years) == [2026, 2028]
     assert years_covered(None, years) == years
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
+def test_allocator_validate_passes_with_geography(path: Path) -> None:
+    """`allocator validate` on every shipped scenario, its geography loaded and checked too."""
+    from click.testing import CliRunner
+
+    from allocator.cli import main
+
+    if path.name == "england_real.yaml" and not (ROOT.parent / "shared" / "data").is_dir():
+        pytest.skip("real ONS data not found beside the repository (../shared/data)")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ": valid" in result.output
+    assert "areas, population" in result.output
