@@ -306,6 +306,7 @@ def summary(
                 p: _version(p) for p in ("allocator", "pulp", "highspy", "pandas", "geopandas", "pydantic")
             },
             "geography_notes": list(geography.notes),
+            "attribution": list(sc.geography.attribution),
         },
     }
 

@@ -100,6 +100,17 @@ class OwnResourcesGrowth(Strict):
     """Annual growth (default: the 4.99% council tax referendum limit with the social care precept)."""
 
 
+class FactSpec(Strict):
+    """An area attribute shown to readers as a published figure (e.g. 2023-24 spending), with its unit."""
+
+    label: str
+    """What the figure is, as a reader should see it (e.g. "Council tax requirement 2023-24")."""
+    unit: Literal["gbp", "gbp_per_head", "pct", "number", "text"] = "number"
+    """How to format it: £, £ per head, a percentage (stored as a share), a plain number, or text."""
+    source: str = ""
+    """Where the figure comes from (publisher, table, year)."""
+
+
 class GeographySpec(Strict):
     """Where the areas come from and which of them receive funding."""
 
@@ -134,6 +145,11 @@ class GeographySpec(Strict):
     """Funding in the year before the first settlement year, by stream."""
     own_resources: OwnResourcesFile | OwnResourcesGrowth | None = None
     """Locally raised resources, for spending power and the formula's resources adjustment."""
+    attribution: list[str] = Field(default_factory=list)
+    """Source and licence statements the data's publishers ask for (shown in every run's provenance,
+    the explorer's footer and the workbook's Summary)."""
+    facts: dict[str, FactSpec] = Field(default_factory=dict)
+    """Area attributes shown on each area's page as published figures, by column name."""
 
 
 # --- streams and missions --------------------------------------------------------------------------
