@@ -52,6 +52,11 @@ def _geo(areas: int) -> Path:
 
 CASES = {
     "default": {"scenario": ROOT / "scenarios" / "baseline.yaml", "geo": None, "label": "bundled default"},
+    "synthetic": {
+        "scenario": ROOT / "scenarios" / "synthetic.yaml",
+        "geo": None,
+        "label": "bundled synthetic",
+    },
     "uk": {"scenario": HERE / "uk_size.yaml", "geo": 361, "label": "UK size, every rule kind"},
     "3500": {
         "scenario": HERE / "uk_size.yaml",
