@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -65,6 +65,8 @@ class BaselineFile(Strict):
     code_column: str = "area_code"
     stream_column: str = "stream"
     amount_column: str = "amount_gbp"
+    uprating: float = Field(1.0, gt=0.0)
+    """Factor applied to every amount: carries figures of an earlier year to the baseline year."""
 
 
 class IllustrativeBaseline(Strict):
@@ -92,12 +94,30 @@ class OwnResourcesFile(Strict):
 
 
 class OwnResourcesGrowth(Strict):
-    """Locally raised resources from an area column, grown each year (e.g. council tax at the cap)."""
+    """Locally raised resources from area columns, each grown every year at its rate (e.g. council tax
+    at the referendum limits): ``own[a, t] = sum_c column_c[a] (1 + growth_c)^(t - base_year)``."""
 
-    column: str
-    """Area attribute with the baseline-year amount, £."""
+    column: str | None = None
+    """Area attribute with the amount in the base year, £, grown at ``growth``."""
     growth: float = Field(0.0499, ge=-0.5, le=0.5)
-    """Annual growth (default: the 4.99% council tax referendum limit with the social care precept)."""
+    """Annual growth of ``column`` (default: the 4.99% council tax referendum limit with the social care
+    precept)."""
+    columns: dict[str, Annotated[float, Field(ge=-0.5, le=0.5)]] = Field(default_factory=dict)
+    """Further area attributes (amounts in the base year, £), each with its own annual growth; summed."""
+    base_year: int | None = Field(None, ge=1990, le=2100)
+    """Year the amounts are for (2023 = 2023-24); default the year before the first settlement year."""
+
+    @model_validator(mode="after")
+    def _some_column(self) -> OwnResourcesGrowth:
+        if self.column is None and not self.columns:
+            raise ValueError("give column (with growth) or columns (each with its growth)")
+        if self.column is not None and self.column in self.columns:
+            raise ValueError(f"'{self.column}' is given both as column and in columns")
+        return self
+
+    def rates(self) -> dict[str, float]:
+        """Every column with its annual growth."""
+        return ({self.column: self.growth} if self.column is not None else {}) | dict(self.columns)
 
 
 class FactSpec(Strict):
@@ -109,6 +129,9 @@ class FactSpec(Strict):
     """How to format it: £, £ per head, a percentage (stored as a share), a plain number, or text."""
     source: str = ""
     """Where the figure comes from (publisher, table, year)."""
+    usual: str | None = None
+    """The usual value of a text figure (e.g. how funding was obtained): areas with another value are
+    listed in a note when the geography loads, so estimates stay visible."""
 
 
 class GeographySpec(Strict):
@@ -328,7 +351,10 @@ class Scenario(Strict):
             for column in rule.areas or {}:
                 used.setdefault(column, f"rules.{rule_id}.areas")
         if isinstance(self.geography.own_resources, OwnResourcesGrowth):
-            used.setdefault(self.geography.own_resources.column, "geography.own_resources.column")
+            own = self.geography.own_resources
+            for column in own.rates():
+                field = "column" if column == own.column else "columns"
+                used.setdefault(column, f"geography.own_resources.{field}")
         if isinstance(self.geography.baseline, IllustrativeBaseline) and self.geography.baseline.need_column:
             used.setdefault(self.geography.baseline.need_column, "geography.baseline.need_column")
         return used

@@ -361,14 +361,29 @@ def own_resources_grid(long: pd.DataFrame, codes: Sequence[str], years: Sequence
     return amounts.astype(float).reset_index()
 
 
-def grown_own_resources(values: pd.Series, growth: float, years: Sequence[int]) -> pd.DataFrame:
-    """Own resources grown from the year before the first scenario year (which is included).
+def grown_own_resources(
+    values: pd.DataFrame, rates: dict[str, float], years: Sequence[int], base_year: int | None = None
+) -> pd.DataFrame:
+    """Own resources grown from the base year's amounts, for the year before the first scenario year and
+    every scenario year.
 
     Math:
-        own[a, t] = value[a] * (1 + growth) ** (t - first_year + 1)
+        own[a, t] = sum_c values[c][a] * (1 + rates[c]) ** (t - base_year),
+        base_year defaulting to the year before the first scenario year.
+
+    Args:
+        values: the base year's amounts (£) of each column in ``rates``, indexed by area code.
+        rates: column -> annual growth (e.g. 0.0499, the council tax referendum limit with the adult
+            social care precept).
+        years: the scenario years.
+        base_year: the year of ``values`` (2023 = 2023-24).
     """
     first = years[0]
-    rows = {y: values.astype(float) * (1.0 + growth) ** (y - first + 1) for y in [first - 1, *years]}
+    base = first - 1 if base_year is None else base_year
+    rows = {
+        y: sum(values[c].astype(float) * (1.0 + g) ** (y - base) for c, g in rates.items())
+        for y in [first - 1, *years]
+    }
     frame = pd.DataFrame(rows).sort_index()
     frame.index.name = "area_code"
     frame.columns.name = "year"

@@ -152,7 +152,14 @@ def _baseline(
 ) -> pd.DataFrame:
     spec = scenario.geography.baseline
     if long is not None:
-        return derive.baseline_grid(long, areas.index, list(scenario.streams))
+        grid = derive.baseline_grid(long, areas.index, list(scenario.streams))
+        if spec.uprating != 1.0:
+            grid["amount_gbp"] *= spec.uprating
+            notes.append(
+                f"baseline funding: the amounts in {spec.path.name} times {spec.uprating:g} "
+                "(geography.baseline.uprating)"
+            )
+        return grid
     shares = {name: stream.baseline_share or 0.0 for name, stream in scenario.streams.items()}
     tilt = f", tilted by {spec.need_column} (elasticity {spec.need_elasticity:g})" if spec.need_column else ""
     notes.append(
@@ -162,6 +169,22 @@ def _baseline(
     return derive.illustrative_baseline(
         areas, spec.illustrative_total_gbp, shares, spec.need_column, spec.need_elasticity
     )
+
+
+def _unusual_facts(scenario: Scenario, areas: pd.DataFrame) -> list[str]:
+    """A note for each text figure with a ``usual`` value, naming the areas with another value."""
+    notes = []
+    for column, fact in scenario.geography.facts.items():
+        if fact.usual is None:
+            continue
+        odd = areas.index[areas[column].astype(str) != fact.usual]
+        if len(odd):
+            names = ", ".join(str(areas.at[code, "area_name"]) for code in odd)
+            notes.append(
+                f"{column} of {len(odd)} of {len(areas)} areas is not '{fact.usual}' (see each area's "
+                f"{column}): {names}"
+            )
+    return notes
 
 
 def _sha256(path: Path) -> str:
@@ -310,6 +333,8 @@ def _select(
         problems += _missing(areas, spec.dissolve_to, scenario_file, "geography.dissolve_to")
     for column in spec.sum_columns:
         problems += _missing(areas, column, scenario_file, "geography.sum_columns")
+    for column in spec.facts:
+        problems += _missing(areas, column, scenario_file, f"geography.facts.{column}")
     _raise(problems)
     mask = select(selectable, spec.select)
     if not mask.any():
@@ -399,13 +424,15 @@ def load_geography(scenario: Scenario) -> Geography:
     areas["area_km2"] = derive.area_km2(geometry)
     areas["density_per_km2"] = areas["population"] / areas["area_km2"].where(areas["area_km2"] > 0)
     areas, geometry = areas.sort_index(), geometry.sort_index()
+    notes += _unusual_facts(scenario, areas)
     baseline = _baseline(scenario, areas, baseline_long, notes)
     own = None
     if own_long is not None:
         own = derive.own_resources_grid(own_long, areas.index, scenario.years)
     elif isinstance(spec.own_resources, OwnResourcesGrowth):
+        rates = spec.own_resources.rates()
         own = derive.grown_own_resources(
-            areas[spec.own_resources.column], spec.own_resources.growth, scenario.years
+            areas[list(rates)], rates, scenario.years, spec.own_resources.base_year
         )
     first = ["area_name", "population", "area_km2", "density_per_km2", "integrated", "tier"]
     first = [c for c in first if c in areas.columns] + sorted(

@@ -199,9 +199,22 @@ def test_illustrative_baseline_stays_positive_for_far_below_average_need():
 
 
 def test_own_resources_grow_from_the_year_before_the_first():
-    own = grown_own_resources(pd.Series([100.0], index=["E06000001"]), 0.05, [2026, 2027])
+    values = pd.DataFrame({"tax": [100.0]}, index=["E06000001"])
+    own = grown_own_resources(values, {"tax": 0.05}, [2026, 2027])
     assert own.to_dict("records") == [
         {"area_code": "E06000001", "year": 2025, "amount_gbp": pytest.approx(100.0)},
         {"area_code": "E06000001", "year": 2026, "amount_gbp": pytest.approx(105.0)},
         {"area_code": "E06000001", "year": 2027, "amount_gbp": pytest.approx(110.25)},
     ]
+
+
+def test_own_resources_of_several_columns_grow_each_at_its_rate_from_their_base_year():
+    values = pd.DataFrame(
+        {"county": [100.0, 0.0], "district": [10.0, 20.0]}, index=["E10000001", "E06000002"]
+    )
+    own = grown_own_resources(values, {"county": 0.0499, "district": 0.0299}, [2026], base_year=2023)
+    got = own.set_index(["area_code", "year"])["amount_gbp"]
+    assert got["E10000001", 2025] == pytest.approx(100.0 * 1.0499**2 + 10.0 * 1.0299**2)
+    assert got["E10000001", 2026] == pytest.approx(100.0 * 1.0499**3 + 10.0 * 1.0299**3)
+    assert got["E06000002", 2026] == pytest.approx(20.0 * 1.0299**3)
+    assert sorted(set(own["year"])) == [2025, 2026]
