@@ -8,14 +8,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pytest
 from shapely.geometry import box
 
 from allocator.geography import CRS, Geography
 from allocator.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def tiny_geography(
@@ -96,10 +94,3 @@ def tiny_scenario(patch: dict[str, Any] | None = None) -> Scenario:
         return out
 
     return Scenario.model_validate(merge(BASE_SCENARIO, patch or {}))
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real ONS data not found at {SHARED_DATA} (the shared data folder sits beside the repo)")
-    return SHARED_DATA

@@ -176,8 +176,6 @@ def test_allocator_validate_passes_with_geography(path: Path) -> None:
 
     from allocator.cli import main
 
-    if path.name == "england_real.yaml" and not (ROOT.parent / "shared" / "data").is_dir():
-        pytest.skip("real ONS data not found beside the repository (../shared/data)")
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert ": valid" in result.output

@@ -37,7 +37,7 @@ STREAMS: dict[str, tuple[str, float]] = {
     "community_safety": ("resource", 600_000_000),
     "early_years": ("resource", 1_300_000_000),
 }
-"""The eight streams of scenarios/baseline.yaml: £5.5bn resource and £6.0bn capital in all."""
+"""The eight streams of scenarios/synthetic.yaml: £5.5bn resource and £6.0bn capital in all."""
 
 COUNCIL_TAX_GROWTH = 0.0499
 """Yearly growth of council tax (the referendum limit with the social care precept)."""

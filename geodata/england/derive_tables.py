@@ -286,10 +286,24 @@ def districts(frame: pd.DataFrame, amounts: pd.DataFrame, tax: pd.DataFrame):
     base_share = tax["tax_base"].reindex(lad.index) / tax["tax_base"].reindex(lad.index).groupby(
         county
     ).transform("sum")
+    baseline = amounts.reindex(lad.index).copy()
+    for code in county.dropna().unique():
+        members = county.index[county == code]
+        # the county's amount of each stream shared among its districts in whole £, summing exactly
+        shares = pd.DataFrame(
+            np.outer(amounts.loc[code], pop_share[members]), index=amounts.columns, columns=members
+        )
+        baseline.loc[members] += _whole(shares, amounts.loc[code]).T
+
+    def shared(column: str) -> pd.Series:
+        """The district council's own figure plus its share of its county's (by population)."""
+        from_county = frame[column].reindex(county.fillna("")).to_numpy() * pop_share.to_numpy()
+        return (lad[column] + np.nan_to_num(from_county)).round()
+
     finance = pd.DataFrame(index=lad.index)
-    for new, old in FINANCE_COLUMNS.items():
-        from_county = frame[old].reindex(county.fillna("")).to_numpy() * pop_share.to_numpy()
-        finance[new] = lad[old].add(pd.Series(from_county, index=lad.index), fill_value=0.0).round()
+    finance["central_funding_2023_24_gbp"] = baseline.sum(axis=1) + shared("schools_gbp")
+    finance["central_funding_excl_schools_2023_24_gbp"] = baseline.sum(axis=1)
+    finance["ro_total_service_expenditure_2023_24_gbp"] = shared("ro23_total_gbp")  # blank without a return
     county_tax = tax["own_gbp"].reindex(county.fillna("")).to_numpy() * base_share.fillna(0.0).to_numpy()
     social = tax["own_gbp"].where(tax["social_care"], 0.0).reindex(lad.index) + np.nan_to_num(county_tax)
     other = (tax["own_gbp"].where(~tax["social_care"], 0.0) + tax["parish_gbp"]).reindex(lad.index)
@@ -299,14 +313,6 @@ def districts(frame: pd.DataFrame, amounts: pd.DataFrame, tax: pd.DataFrame):
     finance["funding_source"] = [
         _source(frame, [c] if pd.isna(county[c]) else [c, county[c]]) for c in lad.index
     ]
-    baseline = amounts.reindex(lad.index).copy()
-    for code in county.dropna().unique():
-        members = county.index[county == code]
-        # the county's amount of each stream shared among its districts in whole £, summing exactly
-        shares = pd.DataFrame(
-            np.outer(amounts.loc[code], pop_share[members]), index=amounts.columns, columns=members
-        )
-        baseline.loc[members] += _whole(shares, amounts.loc[code]).T
     return finance.rename_axis("LAD24CD"), baseline.rename_axis("LAD24CD")
 
 

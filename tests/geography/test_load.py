@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from allocator.errors import GeographyError, ScenarioError
 from allocator.geography import CRS, Geography
 from allocator.geography.load import load_geography
 
@@ -298,3 +299,54 @@ def test_sources_hold_the_sha256_of_every_file_read(grid):
     for path, digest in geo.sources.items():
         with open(path, "rb") as handle:
             assert digest == hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_baseline_uprating_multiplies_every_amount_and_says_so(grid):
+    plain = load_geography(grid.scenario())
+    uprated = load_geography(grid.scenario({"geography": {"baseline": {"uprating": 1.25}}}))
+    assert uprated.baseline["amount_gbp"].to_numpy() == pytest.approx(
+        1.25 * plain.baseline["amount_gbp"].to_numpy()
+    )
+    assert any("baseline.csv times 1.25 (geography.baseline.uprating)" in note for note in uprated.notes)
+    assert not any("uprating" in note for note in plain.notes)
+
+
+def test_own_resources_from_several_columns_each_grown_from_its_base_year(grid):
+    patch = {
+        "geography": {
+            "own_resources": {"base_year": 2024, "columns": {"gva": 0.05, "need": 0.02}},
+        }
+    }
+    own = load_geography(grid.scenario(patch)).own_resources.set_index(["area_code", "year"])["amount_gbp"]
+    # E06000001: gva 30, need 10; the year before the first (2025) and the scenario years
+    assert own["E06000001", 2025] == pytest.approx(30 * 1.05 + 10 * 1.02)
+    assert own["E06000001", 2027] == pytest.approx(30 * 1.05**3 + 10 * 1.02**3)
+    assert sorted(set(own.index.get_level_values("year"))) == [2025, 2026, 2027]
+
+
+def test_own_resources_need_a_column(grid):
+    with pytest.raises(ScenarioError, match="give column"):
+        grid.scenario({"geography": {"own_resources": {"base_year": 2024}}})
+
+
+def test_a_fact_must_be_an_area_attribute(grid):
+    with pytest.raises(GeographyError) as err:
+        load_geography(grid.scenario({"geography": {"facts": {"gvaa": {"label": "GVA"}}}}))
+    assert "geography.facts.gvaa: no area attribute 'gvaa'; did you mean 'gva'?" in str(err.value)
+
+
+def test_areas_with_an_unusual_text_figure_are_named_in_a_note(grid):
+    grid.write_csv("source", pd.DataFrame({"LAD24CD": CODES, "how": ["returned"] * 7 + ["estimated"] * 2}))
+    patch = {
+        "geography": {
+            "indicators": [
+                {"path": "population.csv", "code_column": "LAD24CD"},
+                {"path": "indicators.csv", "code_column": "LAD24CD"},
+                {"path": "source.csv", "code_column": "LAD24CD"},
+            ],
+            "facts": {"how": {"label": "How the funding was found", "unit": "text", "usual": "returned"}},
+        }
+    }
+    geo = load_geography(grid.scenario(patch))
+    assert "how of 2 of 9 areas is not 'returned' (see each area's how): Area 8, Area 9" in geo.notes
+    assert geo.areas.loc["E06000009", "how"] == "estimated"

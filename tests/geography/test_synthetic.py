@@ -329,7 +329,7 @@ def test_indicator_correlations_have_the_intended_signs() -> None:
 def test_baseline_per_head_is_positive_and_well_below_capacity(geo: SyntheticGeography) -> None:
     from allocator.scenario import load_scenario
 
-    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    scenario = load_scenario(ROOT / "scenarios" / "synthetic.yaml")
     base = geo.baseline_funding.merge(geo.population[["LAD24CD", "population"]])
     assert set(base["stream"]) == set(scenario.streams) == set(STREAMS)
     assert len(base) == N * len(STREAMS)
@@ -363,7 +363,7 @@ def test_loader_reads_the_written_files(written: dict[str, Path], tmp_path: Path
     load = pytest.importorskip("allocator.geography.load")
     from allocator.scenario import load_scenario
 
-    text = (ROOT / "scenarios" / "baseline.yaml").read_text(encoding="utf-8")
+    text = (ROOT / "scenarios" / "synthetic.yaml").read_text(encoding="utf-8")
     text = text.replace("../geodata/", f"{written['a'].as_posix()}/").replace(
         "../rules/", f"{(ROOT / 'rules').as_posix()}/"
     )
