@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from allocator.errors import GeographyError, Problem
-from allocator.geography import CRS, Geography, derive
+from allocator.geography import CRS, Geography, derive, funding
 from allocator.geography.check import check_boundaries, prepare_table, read_csv, read_polygons
 from allocator.geography.validate import (
     Coverage,
@@ -37,14 +37,13 @@ from allocator.geography.validate import (
     blank,
     check_coverage,
     check_funding_coverage,
-    check_long_table,
     check_selector,
     check_values,
     hint,
     identifiers,
     listing,
 )
-from allocator.schema import BaselineFile, OwnResourcesFile, OwnResourcesGrowth, Scenario, TableSource
+from allocator.schema import BaselineFile, OwnResourcesFile, Scenario, TableSource
 from allocator.selectors import select
 
 logger = logging.getLogger(__name__)
@@ -121,54 +120,6 @@ def _derive(values: Values, derived: dict[str, str], scenario_file: str) -> list
         )
         values.supplier[name] = scenario_file
     return problems
-
-
-def _read_funding(scenario: Scenario, cache: dict):
-    """Read and check the baseline and own-resources tables given as files: ``(baseline, own, problems)``."""
-    spec, problems = scenario.geography, []
-    baseline = own = None
-    if isinstance(spec.baseline, BaselineFile):
-        b = spec.baseline
-        raw, problems = read_csv(b.path, [b.code_column], cache)
-        if raw is not None:
-            columns = (b.code_column, b.stream_column, b.amount_column)
-            baseline, more = check_long_table(
-                raw, "geography.baseline", columns, str(b.path), list(scenario.streams)
-            )
-            problems = problems + more
-    if isinstance(spec.own_resources, OwnResourcesFile):
-        o = spec.own_resources
-        raw, more = read_csv(o.path, [o.code_column], cache)
-        problems = problems + more
-        if raw is not None:
-            columns = (o.code_column, o.year_column, o.amount_column)
-            own, more = check_long_table(raw, "geography.own_resources", columns, str(o.path))
-            problems = problems + more
-    return baseline, own, problems
-
-
-def _baseline(
-    scenario: Scenario, areas: pd.DataFrame, long: pd.DataFrame | None, notes: list[str]
-) -> pd.DataFrame:
-    spec = scenario.geography.baseline
-    if long is not None:
-        grid = derive.baseline_grid(long, areas.index, list(scenario.streams))
-        if spec.uprating != 1.0:
-            grid["amount_gbp"] *= spec.uprating
-            notes.append(
-                f"baseline funding: the amounts in {spec.path.name} times {spec.uprating:g} "
-                "(geography.baseline.uprating)"
-            )
-        return grid
-    shares = {name: stream.baseline_share or 0.0 for name, stream in scenario.streams.items()}
-    tilt = f", tilted by {spec.need_column} (elasticity {spec.need_elasticity:g})" if spec.need_column else ""
-    notes.append(
-        f"the baseline is illustrative, not real funding: £{spec.illustrative_total_gbp / 1e9:,.2f}bn shared by "
-        f"population{tilt}, split by each stream's baseline_share"
-    )
-    return derive.illustrative_baseline(
-        areas, spec.illustrative_total_gbp, shares, spec.need_column, spec.need_elasticity
-    )
 
 
 def _unusual_facts(scenario: Scenario, areas: pd.DataFrame) -> list[str]:
@@ -274,7 +225,7 @@ def _read_files(scenario: Scenario) -> _Files:
             columns = (str(parent.boundaries), parent.code_column, None, (f"{field}.code_column", ""))
             parents[name], more, extra = check_boundaries(frame, *columns)
             problems, notes = problems + more, notes + extra
-    baseline, own, more = _read_funding(scenario, cache)
+    baseline, own, more = funding.read_files(scenario, cache)
     _raise(problems + more)
     return _Files(boundaries, tables, parents, baseline, own, notes)
 
@@ -425,15 +376,8 @@ def load_geography(scenario: Scenario) -> Geography:
     areas["density_per_km2"] = areas["population"] / areas["area_km2"].where(areas["area_km2"] > 0)
     areas, geometry = areas.sort_index(), geometry.sort_index()
     notes += _unusual_facts(scenario, areas)
-    baseline = _baseline(scenario, areas, baseline_long, notes)
-    own = None
-    if own_long is not None:
-        own = derive.own_resources_grid(own_long, areas.index, scenario.years)
-    elif isinstance(spec.own_resources, OwnResourcesGrowth):
-        rates = spec.own_resources.rates()
-        own = derive.grown_own_resources(
-            areas[list(rates)], rates, scenario.years, spec.own_resources.base_year
-        )
+    baseline = funding.baseline(scenario, areas, baseline_long, notes)
+    own = funding.own_resources(scenario, areas, own_long)
     first = ["area_name", "population", "area_km2", "density_per_km2", "integrated", "tier"]
     first = [c for c in first if c in areas.columns] + sorted(
         c for c in areas.columns if c.startswith("parent_")
