@@ -5,7 +5,7 @@ The Python API, for scripts and what-if comparisons::
     import allocator as al
 
     base = al.solve(al.load_scenario("scenarios/baseline.yaml"))
-    tight = al.solve(base.scenario.with_overrides({"envelopes.resource.2027": 5.472e9}))
+    tight = al.solve(base.scenario.with_overrides({"envelopes.resource.2027": 49.83e9}))
     diff = al.compare(base, tight, names=("baseline", "tight"))
     diff.by_area.sort_values("change_gbp").head()
 """
