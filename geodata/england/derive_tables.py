@@ -115,10 +115,10 @@ def estimate_central(frame: pd.DataFrame, england_growth: dict[str, float]) -> p
     """Central funding (and its schools part) of every council, estimated where the RA return is missing.
 
     Without an RA 2023-24 return: the council's own RO spending on services other than schools times
-    the median ratio of central funding (less schools) to that spending among councils of its tier
-    (RO 2022-23 spending uprated by England's growth when 2023-24 is missing too); with no return at all,
-    the median per head of its tier in its region. Schools are taken as grant-funded: their central
-    funding is the RO schools spending, or the peers' median per head.
+    the median ratio of central funding (less schools) to that spending among councils of its tier in
+    its region (RO 2022-23 spending uprated by England's growth when 2023-24 is missing too); with no
+    return at all, the median per head of its tier in its region. Schools are taken as grant-funded:
+    their central funding is the RO schools spending, or the peers' median per head.
     """
     out = frame.copy()
     settlement = out["central_gbp"] - out["ra_schools_gbp"]
