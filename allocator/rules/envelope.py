@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, money
+from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class EnvelopeSpec(RuleSpec):
@@ -66,3 +69,20 @@ class Envelope(RuleKind[EnvelopeSpec]):
                 f"moved by {money(gbp)} ({gbp / env:.1%})"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "envelope"
+    direction = "national"
+    held = "a national total is fully used, so more here means less elsewhere"
+    example: ClassVar[dict[str, Any]] = {"budget": "resource", "headroom_share": 0.05}
+
+    def requirement(self, scenario: Scenario) -> str:
+        b = self.spec.budget
+        verb = "exactly" if self.spec.must_allocate else "at most"
+        share = f"{pct(1 - self.spec.headroom_share, None)} of " if self.spec.headroom_share else ""
+        template = f"national {b} allocations total {verb} {share}the {b} envelope each year, {{v}}"
+        text = self.dated(template, scenario.envelopes.get(b, 0.0), scenario, money, "set by year")
+        return text + self.coverage(scenario).split(",")[0]  # national: the areas selector does not apply
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return self.unknown_budget(scenario, self.spec.budget)
