@@ -133,7 +133,7 @@ def fy(year: int) -> str:
 
 
 def fy_range(years: list[int]) -> str:
-    """"2026-27" for one year, "2026-27 to 2028-29" for several."""
+    """ "2026-27" for one year, "2026-27 to 2028-29" for several."""
     return fy(years[0]) if len(years) == 1 else f"{fy(years[0])} to {fy(years[-1])}"
 
 
@@ -152,7 +152,7 @@ def fy_list(years: list[int]) -> str:
 
 
 def and_list(items: list[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -160,5 +160,5 @@ def and_list(items: list[str]) -> str:
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """"1 area", "3 areas"."""
+    """ "1 area", "3 areas"."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"

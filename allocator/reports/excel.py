@@ -1,38 +1,43 @@
-"""The analyst's workbook: every table of a settlement in ``settlement.xlsx``.
+"""The analyst's workbook: every table of a settlement in ``settlement.xlsx``, written by XlsxWriter.
 
-Sheets: Summary, Allocations (one row per area and year, a column per stream), Area totals, Outcomes,
-Shadow prices, Binding rules, Waterfall, Verification and Scenario (the resolved scenario, flattened to
-key and value). Cells hold exact values (£, not £m); number formats only change how they show: money as
-£m (``£#,##0.0,,"m"``), shares as %, £ per head with two decimals. Every sheet has a bold, frozen header
-row, an autofilter over its table, and column widths estimated from its content.
+Sheets: Summary (what the run was asked, totals in cash and real terms, mission value, verification, the
+data's attribution; it prints on one page), Areas (one row per area: its published figures, settlement,
+similar councils, neighbours and the rules holding it), Allocations (a column per stream), Area totals,
+Outcomes, Shadow prices, Binding rules and Verification (each rule's sentence, the same as the explorer's
+and the terminal's), Waterfall, Scenario (the resolved scenario, flattened) and Provenance.
 
-The file is deterministic: the document properties carry a fixed date (``FILE_DATE``, as the synthetic
-geography's files do) and every zip entry a fixed timestamp, so the same settlement gives the same bytes.
+Headers say what a column is and its unit ("Amount (£)"); every table about areas carries the area's
+name. Cells hold exact values (£, not £m); number formats only change how they show: money as £m
+(``£#,##0.0,,"m"``), shares as %, £ per head with pence, indicators with the decimals their size needs.
+Every sheet has a bold, frozen header row, an autofilter, column widths from its content, and a print
+setup (landscape A4, one page wide, the header row repeated). Every text cell is made safe by
+``allocator.safe_text.spreadsheet_cell`` (no formula can start in a cell).
+
+The file is deterministic: the document's date is fixed (``allocator.reports.FIXED_DATE``) and XlsxWriter
+stamps every zip entry with the same date, so the same settlement gives the same bytes.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import shutil
-import zipfile
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+import xlsxwriter
 
-from allocator.geography.synthetic import FILE_DATE
+from allocator.reports import FIXED_DATE, words
+from allocator.reports.area_view import fact_text
+from allocator.reports.context import ReportContext
+from allocator.safe_text import spreadsheet_cell
 from allocator.settlement import Settlement
-from allocator.units import fy
+from allocator.units import decimals_for, fy
 
 MONEY = '£#,##0.0,,"m"'
 """£ shown in millions with one decimal; the cell keeps the exact £ value."""
@@ -43,10 +48,60 @@ COUNT = "#,##0"
 MAX_ROWS = 1_048_575
 """Excel's row limit less the header row; longer tables are cut there (Summary says so)."""
 MAX_WIDTH = 60
-FILE_DATETIME = datetime.fromisoformat(FILE_DATE)
-"""Written as the workbook's created and modified date instead of now."""
-_ZIP_DATE = (FILE_DATETIME.year, FILE_DATETIME.month, FILE_DATETIME.day, 0, 0, 0)
-_BOLD = Font(bold=True)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters XML cannot hold: dropped from text cells."""
+
+HEADERS = {
+    "area_code": "Area code",
+    "area_name": "Area",
+    "year": "Year (FY start)",
+    "financial_year": "Financial year",
+    "stream": "Stream",
+    "budget": "Budget",
+    "amount_gbp": "Amount (£)",
+    "per_head_gbp": "Per head (£ a year)",
+    "population": "Population",
+    "resource_gbp": "Resource (£)",
+    "capital_gbp": "Capital (£)",
+    "own_resources_gbp": "Own resources (£)",
+    "spending_power_gbp": "Spending power (£)",
+    "previous_gbp": "Previous year (£)",
+    "previous_spending_power_gbp": "Previous year's spending power (£)",
+    "change_gbp": "Change on the year before (£)",
+    "change_pct": "Change on the year before (%)",
+    "baseline_gbp": "Baseline (£)",
+    "change_vs_baseline_pct": "Change since the baseline (%)",
+    "formula_target_gbp": "Formula target (£, net of own resources)",
+    "phased_target_gbp": "Phased target (£)",
+    "formula_allocation_gbp": "Formula allocation (£)",
+    "integrated": "Integrated settlement",
+    "mission": "Mission",
+    "indicator": "Indicator",
+    "current_value": "Now",
+    "projected_change": "Projected change",
+    "projected_value": "Projected value",
+    "target": "Target",
+    "need": "Need (multiplier)",
+    "value": "Mission value (£)",
+    "formula_value": "Mission value of the formula allocation (£)",
+    "rule_id": "Rule",
+    "kind": "Kind",
+    "scope": "Scope",
+    "value_per_gbp_m": "Mission value per £1m more (£)",
+    "dual": "Shadow price (mission value per £)",
+    "mode": "Mode",
+    "checked": "Figures checked",
+    "violations": "Misses",
+    "max_violation_gbp": "Largest miss (£)",
+    "worst": "Where",
+    "passed": "Holds",
+    "step_order": "Step order",
+    "step": "Step",
+    "description": "The rule's description",
+    "requirement": "What it requires",
+    "total": "Total (£)",
+}
+"""Readable headers (name and unit) of the settlement's columns."""
 
 
 @dataclass
@@ -61,6 +116,26 @@ class Column:
         return self.fmt[row] if isinstance(self.fmt, list) else self.fmt
 
 
+@dataclass
+class Sheet:
+    title: str
+    columns: list[Column]
+    freeze: tuple[int, int] = (1, 0)
+    """Rows and columns kept in view (the header row, and the area's code and name)."""
+    one_page: bool = False
+    """Print on one page (the Summary); other sheets print one page wide."""
+
+
+def header(name: str) -> str:
+    """The readable header of a column: from ``HEADERS``, or the name in words with its unit."""
+    if name in HEADERS:
+        return HEADERS[name]
+    for suffix, unit in (("_gbp_m", " (£m)"), ("_gbp", " (£)"), ("_pct", " (%)")):
+        if name.endswith(suffix):
+            return words.humanise(name.removesuffix(suffix)) + unit
+    return words.humanise(name)
+
+
 def write_xlsx(settlement: Settlement, path: Path) -> Path:
     """Write ``settlement.xlsx`` (or any ``path``) for analysts; returns the path.
 
@@ -72,50 +147,67 @@ def write_xlsx(settlement: Settlement, path: Path) -> Path:
         The path written.
     """
     path = Path(path)
-    sheets = _sheets(settlement)
+    ctx = ReportContext(settlement)
+    sheets = _sheets(ctx)
     notes = [
-        f"sheet {title} shows the first {MAX_ROWS:,} rows; the run folder's CSV has them all"
-        for title, columns, _ in sheets
-        if max(len(c.values) for c in columns) > MAX_ROWS
+        f"sheet {sh.title} shows the first {MAX_ROWS:,} rows; the run folder's CSV has them all"
+        for sh in sheets
+        if max(len(c.values) for c in sh.columns) > MAX_ROWS
     ]
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "allocator"
-    wb.properties.lastModifiedBy = "allocator"
-    wb.properties.title = settlement.scenario.name
-    wb.properties.created = wb.properties.modified = FILE_DATETIME
-    summary = _summary_columns(settlement, notes)
-    for title, columns, freeze in [("Summary", summary, "A2"), *sheets]:
-        _write_sheet(wb, title, columns, freeze)
-    with _FixedDateZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": False,
+        },
+    )
+    created = datetime.fromisoformat(FIXED_DATE)
+    wb.set_properties(
+        {"title": spreadsheet_cell(settlement.scenario.name), "author": "allocator", "created": created}
+    )
+    formats = _Formats(wb)
+    for sheet in [Sheet("Summary", _summary(ctx, notes), one_page=True), *sheets]:
+        _write_sheet(wb, sheet, formats)
+    wb.close()
     return path
 
 
 # --- sheets ----------------------------------------------------------------------------------------
 
 
-def _sheets(s: Settlement) -> list[tuple[str, list[Column], str]]:
-    """Every sheet but the Summary: (title, columns, cell the panes freeze at)."""
+def _sheets(ctx: ReportContext) -> list[Sheet]:
+    """Every sheet but the Summary."""
+    s = ctx.s
     names = s.areas["area_name"]
     wide = s.amounts()
     alloc = wide.reset_index()
     alloc["total"] = wide.sum(axis=1).to_numpy()
-    streams = {c: MONEY for c in wide.columns} | {"total": MONEY}
+    labels = {st: f"{words.stream_label(st, ctx.scenario)} (£)" for st in wide.columns}
+    streams = dict.fromkeys(wide.columns, MONEY) | {"total": MONEY}
     binding = s.binding.copy()
     if "rule_id" in binding:
-        binding["description"] = [_rule_description(s, r) for r in binding["rule_id"]]
-    verification = s.verification if s.verification is not None else pd.DataFrame()
-    sheets = [
-        ("Allocations", _frame(_labelled(alloc, names), streams), "C2"),
-        ("Area totals", _frame(_labelled(s.area_year_totals().reset_index(), names)), "C2"),
-        ("Outcomes", _frame(_labelled(s.outcomes, names)), "C2"),
-        ("Shadow prices", _frame(_labelled(s.shadow_prices, names)), "A2"),
-        ("Binding rules", _frame(_labelled(binding, names)), "C2"),
-        ("Waterfall", _frame(_labelled(s.waterfall(), names)), "C2"),
-        ("Verification", _frame(verification, {"max_violation_gbp": SMALL_MONEY}), "A2"),
-        ("Scenario", _scenario_columns(s.scenario.resolved()), "A2"),
+        required = {r: words.requirement(r, ctx.scenario) for r in binding["rule_id"].unique()}
+        binding["requirement"] = binding["rule_id"].map(required)
+        binding["description"] = [_rule_description(ctx, r) for r in binding["rule_id"]]
+    verification = s.verification.copy() if s.verification is not None else pd.DataFrame()
+    if "rule_id" in verification:
+        verification.insert(
+            2, "requirement", [words.requirement(r, ctx.scenario) for r in verification["rule_id"]]
+        )
+    return [
+        Sheet("Areas", _areas(ctx), (1, 2)),
+        Sheet("Allocations", _frame(_labelled(alloc, names), streams, labels), (1, 2)),
+        Sheet("Area totals", _frame(_labelled(s.area_year_totals().reset_index(), names)), (1, 2)),
+        Sheet("Outcomes", _outcomes(ctx), (1, 2)),
+        Sheet("Shadow prices", _frame(_labelled(s.shadow_prices, names))),
+        Sheet("Binding rules", _frame(_labelled(binding, names)), (1, 2)),
+        Sheet("Waterfall", _frame(_labelled(s.waterfall(), names)), (1, 2)),
+        Sheet("Verification", _frame(verification, {"max_violation_gbp": SMALL_MONEY})),
+        Sheet("Scenario", _scenario_columns(s.scenario.resolved())),
+        Sheet("Provenance", _provenance(ctx)),
     ]
-    return sheets
 
 
 def _labelled(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
@@ -137,28 +229,94 @@ def _guess_format(name: str) -> str | None:
         return PER_HEAD
     if name.endswith("_pct"):
         return PCT
-    if name.endswith(("_gbp", "_gbp_m")):
+    if name.endswith(("_gbp", "_gbp_m")) or name in ("value", "formula_value"):
         return MONEY
     if name == "population":
         return COUNT
     return None
 
 
-def _frame(df: pd.DataFrame, formats: dict[str, str | None] | None = None) -> list[Column]:
-    """A DataFrame as columns, formats given or guessed from the column names."""
+def _frame(
+    df: pd.DataFrame, formats: dict[str, str | None] | None = None, labels: dict[str, str] | None = None
+) -> list[Column]:
+    """A DataFrame as columns, formats given or guessed from the column names, readable headers."""
     if df is None or len(df.columns) == 0:
-        return [Column("note", ["this table is empty for this settlement"])]
-    formats = formats or {}
-    return [Column(str(c), df[c].tolist(), formats.get(str(c), _guess_format(str(c)))) for c in df.columns]
+        return [Column("Note", ["this table is empty for this settlement"])]
+    formats, labels = formats or {}, labels or {}
+    return [
+        Column(labels.get(str(c), header(str(c))), df[c].tolist(), formats.get(str(c), _guess_format(str(c))))
+        for c in df.columns
+    ]
 
 
-def _rule_description(s: Settlement, rule_id: str) -> str:
-    spec = s.scenario.rules.get(rule_id)
-    if spec is not None:
-        return spec.description
-    if str(rule_id).startswith("capacity:"):
-        return "the stream is at the most the area can use (its absorptive capacity)"
-    return ""
+def _rule_description(ctx: ReportContext, rule_id: str) -> str:
+    """The rule's own description, unless the run changed the rule (then it may no longer fit)."""
+    spec = ctx.scenario.rules.get(rule_id)
+    if spec is None or rule_id in ctx.asked.changed_rules:
+        return ""
+    return spec.description
+
+
+def _areas(ctx: ReportContext) -> list[Column]:
+    """One row per area: who it is, its published figures, its settlement, its peers and its rules."""
+    pa = ctx.per_area
+    codes = ctx.codes
+    cash_change = ctx.cash(ctx.amount)[:, -1] / np.where(ctx.baseline > 0, ctx.baseline, np.nan) - 1
+    cols = [
+        Column("Area code", codes),
+        Column("Area", [ctx.names[c] for c in codes]),
+        Column("Region", [ctx.regions[c] for c in codes]),
+        Column("Tier", [ctx.tiers[c] for c in codes]),
+        Column("Population", ctx.population.tolist(), COUNT),
+        Column("Settlement", ["single pot" if i else "ring-fenced" for i in ctx.integrated]),
+    ]
+    for fact in ctx.facts:
+        values = ctx.s.areas[fact.column].tolist()
+        unit = {"gbp": " (£)", "gbp_per_head": " (£ per head)", "pct": " (%)"}.get(fact.unit, "")
+        fmt = {"gbp": MONEY, "gbp_per_head": PER_HEAD, "pct": PCT}.get(fact.unit)
+        if fact.unit == "text":
+            values = [fact_text(fact, v) for v in values]
+        cols.append(Column(f"{fact.label}{unit}", values, fmt))
+    last = fy(ctx.years[-1])
+    cols += [
+        Column(f"Total, {ctx.year_range()} (£)", pa["total_gbp"].tolist(), MONEY),
+        Column("Per head a year (£)", pa["per_head_gbp"].tolist(), PER_HEAD),
+        Column(f"Change {last} on {ctx.baseline_year}, cash (%)", cash_change.tolist(), PCT),
+        Column(
+            f"Change {last} on {ctx.baseline_year}, real terms (%)",
+            pa["real_change_vs_baseline_pct"].tolist(),
+            PCT,
+        ),
+        Column(
+            "Similar councils", ["; ".join(ctx.names[x] for x in ctx.similar.codes.get(c, [])) for c in codes]
+        ),
+        Column("Neighbours", ["; ".join(ctx.names[x] for x in ctx.neighbours[c]) for c in codes]),
+        Column("Rules holding it", ["; ".join(h.label for h in ctx.holdings.get(c, [])) for c in codes]),
+    ]
+    return cols
+
+
+def _outcomes(ctx: ReportContext) -> list[Column]:
+    """The outcomes table with the mission's name and unit, and indicator values at their precision."""
+    o = _labelled(ctx.s.outcomes, ctx.s.areas["area_name"])
+    if o.empty:
+        return _frame(o)
+    missions = ctx.scenario.missions
+    o.insert(
+        o.columns.get_loc("mission") + 1,
+        "mission_label",
+        o["mission"].map(lambda m: words.mission_label(m, ctx.scenario)),
+    )
+    o.insert(
+        o.columns.get_loc("indicator") + 1,
+        "unit",
+        o["mission"].map(lambda m: missions[m].unit if m in missions else ""),
+    )
+    level = [f"#,##0{'.' + '0' * d if d else ''}" for d in map(decimals_for, o["current_value"])]
+    change = [f"#,##0.{'0' * (decimals_for(v) + 2)}" for v in o["current_value"]]
+    formats = {"current_value": level, "projected_value": level, "target": level, "projected_change": change}
+    cols = _frame(o, formats, {"mission_label": "Mission (name)", "unit": "Unit"})
+    return cols
 
 
 def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -176,91 +334,119 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 def _scenario_columns(resolved: dict[str, Any]) -> list[Column]:
     pairs = _flatten(resolved)
-    return [Column("key", [k for k, _ in pairs]), Column("value", [v for _, v in pairs])]
+    return [Column("Key", [k for k, _ in pairs]), Column("Value", [v for _, v in pairs])]
 
 
-def _summary_columns(s: Settlement, notes: list[str]) -> list[Column]:
-    """The Summary as one section / item / value table with a number format per row."""
-    rows: list[tuple[str, str, Any, str | None]] = []
-    sm = s.summary or {}
-    sc = s.scenario
+class _Rows:
+    """Rows of a section / item / value table, with a number format per row."""
 
-    def add(section: str, item: str, value: Any, fmt: str | None = None) -> None:
-        rows.append((section, item, value, fmt))
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, Any, str | None]] = []
 
-    add("scenario", "name", sc.name)
-    add("scenario", "description", sc.description.strip())
-    add("scenario", "years", ", ".join(fy(y) for y in sc.years))
-    add("scenario", "amounts", f"{sc.amounts} terms")
-    add("scenario", "objective", sc.objective.mode)
-    add("scenario", "areas", len(s.areas), COUNT)
-    add("scenario", "areas on an integrated settlement", int(s.areas["integrated"].sum()), COUNT)
-    add("scenario", "population", float(s.areas["population"].sum()), COUNT)
+    def add(self, section: str, item: str, value: Any, fmt: str | None = None) -> None:
+        self.rows.append((section, item, value, fmt))
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("Section", [r[0] for r in self.rows]),
+            Column("Item", [r[1] for r in self.rows]),
+            Column("Value", [r[2] for r in self.rows], [r[3] for r in self.rows]),
+        ]
+
+
+def _summary(ctx: ReportContext, notes: list[str]) -> list[Column]:
+    """What the run was asked and its headline figures (fits one printed page)."""
+    s, sc, asked = ctx.s, ctx.scenario, ctx.asked
+    r = _Rows()
+    r.add("scenario", "name", sc.name)
+    r.add("scenario", "file", asked.file)
+    if asked.based_on:
+        r.add("scenario", "based on", asked.based_on)
+    for step in asked.steps:
+        for change in step.changes or [step.note or "no value changed"]:
+            r.add("scenario", f"{step.file} changes", change)
+    for effect in asked.overrides:
+        r.add("scenario", "changed by --set", effect)
+    r.add("scenario", "description", sc.description.strip())
+    r.add("scenario", "years", ", ".join(fy(y) for y in sc.years))
+    r.add("scenario", "amounts", f"{sc.amounts} terms")
+    r.add("scenario", "objective", sc.objective.mode)
+    r.add("scenario", "areas", len(ctx.codes), COUNT)
+    r.add("scenario", "areas on an integrated settlement", int(ctx.integrated.sum()), COUNT)
+    r.add("scenario", "population", float(ctx.population.sum()), COUNT)
     totals = s.allocations.groupby(["year", "budget"])["amount_gbp"].sum()
-    for year in s.years:
+    all_years = np.array([float(totals.xs(y, level="year").sum()) for y in ctx.years])
+    other, other_name = (
+        (ctx.cash(all_years), "cash") if ctx.in_real_terms else (ctx.real(all_years), "real terms")
+    )
+    for t, year in enumerate(ctx.years):
         for budget in sc.budgets:
-            add("totals", f"{fy(year)} {budget}", float(totals.get((year, budget), 0.0)), MONEY)
+            r.add("totals", f"{fy(year)} {budget}", float(totals.get((year, budget), 0.0)), MONEY)
             if budget in sc.envelopes:
-                add("totals", f"{fy(year)} {budget} envelope", s.envelope(budget, year), MONEY)
-        add("totals", f"{fy(year)} total", float(totals.xs(year, level="year").sum()), MONEY)
-    value = sm.get("value") or {}
+                r.add("totals", f"{fy(year)} {budget} envelope", s.envelope(budget, year), MONEY)
+        r.add("totals", f"{fy(year)} total", float(all_years[t]), MONEY)
+        r.add("totals", f"{fy(year)} total, {other_name}", float(other[t]), MONEY)
+    value = s.summary.get("value") or {}
     if value:
-        add("mission value", "V (this settlement)", value.get("V"), MONEY)
-        add("mission value", "V of the formula allocation", value.get("V_formula"), MONEY)
-        add("mission value", "gain from optimising", value.get("gain"), MONEY)
-        add("mission value", "gain from optimising, %", value.get("gain_pct"), PCT)
+        r.add("mission value", "V (this settlement)", value.get("V"), MONEY)
+        r.add("mission value", "V of the formula allocation", value.get("V_formula"), MONEY)
+        r.add("mission value", "gain from optimising", value.get("gain"), MONEY)
+        r.add("mission value", "gain from optimising, %", value.get("gain_pct"), PCT)
         for mission, v in (value.get("by_mission") or {}).items():
-            add("mission value", f"{mission}: V", v.get("V"), MONEY)
-            add("mission value", f"{mission}: V of the formula allocation", v.get("V_formula"), MONEY)
+            label = words.mission_label(mission, sc)
+            r.add("mission value", f"{label}: V", v.get("V"), MONEY)
+            r.add("mission value", f"{label}: V of the formula allocation", v.get("V_formula"), MONEY)
     ver = s.verification
     if ver is not None and len(ver):
         failed = ver.loc[~ver["passed"].astype(bool), "rule_id"].tolist()
-        status = "every rule holds" if not failed else f"FAILED: {', '.join(failed)}"
-        add("verification", "status", status)
-        add("verification", "rules checked independently", len(ver), COUNT)
+        r.add("verification", "status", "every rule holds" if not failed else f"FAILED: {', '.join(failed)}")
+        r.add("verification", "rules checked independently", len(ver), COUNT)
     else:
-        add("verification", "status", "not verified")
+        r.add("verification", "status", "not verified")
+    for line in ctx.attribution:
+        r.add("data", "attribution", line)
+    for note in notes:
+        r.add("note", "truncated", note)
+    return r.columns()
+
+
+def _provenance(ctx: ReportContext) -> list[Column]:
+    """How the run was made: solve, input files and their hashes, package versions, geography notes."""
+    sm = ctx.s.summary or {}
+    r = _Rows()
     for key, v in (sm.get("solve") or {}).items():
-        add("solve", key, v)
+        r.add("solve", key, v)
     prov = sm.get("provenance") or {}
     for key, v in (prov.get("sources") or {}).items():
         if isinstance(v, list):
             for item in v:
-                add("provenance", key, str(item))
+                r.add("sources", key, str(item))
         elif not isinstance(v, dict):  # file_sha256: listed below with the data files' hashes
-            add("provenance", key, v)
+            r.add("sources", key, v)
     for file, digest in (prov.get("file_sha256") or {}).items():
-        add("provenance", f"sha256 {file}", digest)
+        r.add("sha256", file, digest)
     for package, version in (prov.get("versions") or {}).items():
-        add("provenance", f"version {package}", version)
+        r.add("versions", package, version)
     for note in prov.get("geography_notes") or []:
-        add("provenance", "geography note", note)
-    for note in notes:
-        add("note", "truncated", note)
-    return [
-        Column("section", [r[0] for r in rows]),
-        Column("item", [r[1] for r in rows]),
-        Column("value", [r[2] for r in rows], [r[3] for r in rows]),
-    ]
+        r.add("geography", "note", note)
+    return r.columns()
 
 
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """A value openpyxl writes as Excel would show it: NaN and NA become empty cells."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
+class _Formats:
+    """XlsxWriter formats, made once per number format."""
+
+    def __init__(self, wb: Any):
+        self.wb = wb
+        self.cache: dict[str | None, Any] = {None: None}
+        self.bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
+
+    def __call__(self, fmt: str | None) -> Any:
+        if fmt not in self.cache:
+            self.cache[fmt] = self.wb.add_format({"num_format": fmt})
+        return self.cache[fmt]
 
 
 def _display(value: Any, fmt: str | None) -> str:
@@ -283,66 +469,52 @@ def _width(col: Column) -> float:
     if isinstance(col.fmt, str) and values and all(isinstance(v, numbers.Real) for v in values):
         finite = [v for v in values if math.isfinite(v)]
         values = [max(finite, key=abs), min(finite)] if finite else []  # the widest shown
+    elif len(values) > 2000:
+        values = values[:2000]  # a sample is enough to size a text column
     longest = max((len(_display(v, col.format_of(i))) for i, v in enumerate(values)), default=0)
-    return float(min(max(longest, len(col.header) + 3, 6) + 2, MAX_WIDTH))
+    head = max((len(w) for w in col.header.split()), default=0)  # headers wrap at spaces
+    return float(min(max(longest, head + 2, 8) + 2, MAX_WIDTH))
 
 
-def _cell_maker(ws: Any, col: Column) -> Callable[[int], Any]:
-    """A function from row number to what the row list holds: a plain value, or a formatted cell."""
+def _writer(ws: Any, col: Column, formats: _Formats) -> Callable[[int, int], None]:
+    """A function writing row ``r`` of ``col`` into column ``c``: numbers with their format, text made
+    safe for a spreadsheet, nothing for a missing value."""
+    one = formats(col.fmt) if isinstance(col.fmt, str) else None
+    per_cell = isinstance(col.fmt, list)
 
-    def make(row: int) -> Any:
-        value = _clean(col.values[row])
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if value.startswith("="):  # text, never a formula
-                cell = WriteOnlyCell(ws, value)
-                cell.data_type = "s"
-                return cell
-            return value
-        fmt = col.format_of(row)
-        if fmt is None or value is None or isinstance(value, bool):
-            return value
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = fmt
-        return cell
+    def write(r: int, c: int) -> None:
+        value = col.values[r]
+        if value is None or value is pd.NA or value is pd.NaT:
+            return
+        if isinstance(value, bool | np.bool_):
+            ws.write_boolean(r + 1, c, bool(value))
+        elif isinstance(value, numbers.Real):
+            f = float(value)
+            if math.isfinite(f):
+                ws.write_number(r + 1, c, f, formats(col.fmt[r]) if per_cell else one)
+        else:
+            text = _ILLEGAL.sub("", str(value))
+            ws.write_string(r + 1, c, spreadsheet_cell(text))
 
-    return make
+    return write
 
 
-def _write_sheet(wb: Workbook, title: str, columns: list[Column], freeze: str) -> None:
-    ws = wb.create_sheet(title)
+def _write_sheet(wb: Any, sheet: Sheet, formats: _Formats) -> None:
+    ws = wb.add_worksheet(sheet.title)
+    columns = sheet.columns
     rows = min(max((len(c.values) for c in columns), default=0), MAX_ROWS)
-    for i, col in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _width(col)
-    ws.freeze_panes = freeze
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, col.header)
-        cell.font = _BOLD
-        header.append(cell)
-    ws.append(header)
-    makers = [_cell_maker(ws, col) for col in columns]
+    for i, col in enumerate(columns):
+        ws.set_column(i, i, _width(col))
+    ws.freeze_panes(*sheet.freeze)
+    ws.autofilter(0, 0, rows, len(columns) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 1 if sheet.one_page else 0)
+    for c, col in enumerate(columns):
+        ws.write_string(0, c, spreadsheet_cell(col.header), formats.bold)
+    writers = [_writer(ws, col, formats) for col in columns]
     for r in range(rows):
-        ws.append([make(r) for make in makers])
-
-
-class _FixedDateZip(zipfile.ZipFile):
-    """A zip file whose entries all carry the same timestamp (openpyxl would stamp each with now)."""
-
-    def _info(self, arcname: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE)
-        info.compress_type = self.compression
-        info.external_attr = 0o600 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._info(zinfo_or_arcname)
-        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
-
-    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
-        info = self._info(str(arcname if arcname is not None else filename))
-        info.file_size = Path(filename).stat().st_size  # lets zipfile choose zip64 for large sheets
-        with Path(filename).open("rb") as src, self.open(info, "w") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        for c, write in enumerate(writers):
+            if r < len(columns[c].values):
+                write(r, c)

@@ -60,13 +60,17 @@ class Envelope(RuleKind[EnvelopeSpec]):
         return RuleCheck.from_shortfall(self, shortfall, bound)
 
     def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        alloc = settlement.allocations
+        allocated = alloc[alloc["budget"] == self.spec.budget].groupby("year")["amount_gbp"].sum()
         out = {}
         for year, gbp in relaxation.groupby("year")["relaxation_gbp"].sum().items():
             env = settlement.envelope(self.spec.budget, int(year))
+            # the relaxed settlement allocates more than the bound when the other rules need more money
+            more = float(allocated.get(int(year), 0.0)) > self.bound(env)
             out[int(year)] = (
                 f"the {self.spec.budget} envelope '{self.rule_id}' in {fy(int(year))} ({money(env)}) is "
-                f"{money(gbp)} away from what the other rules require: feasible with the envelope "
-                f"moved by {money(gbp)} ({gbp / env:.1%})"
+                f"{money(gbp)} {'short of' if more else 'more than'} what the other rules require: feasible "
+                f"with the envelope {'raised' if more else 'lowered'} by {money(gbp)} ({pct(gbp / env)})"
             )
         return out
 

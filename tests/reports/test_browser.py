@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from allocator.reports.html import write_report
-from allocator.reports.html_kit import money, per_head
-from allocator.reports.html_words import stream_label
-from allocator.units import fy
+from allocator.reports.words import stream_label
+from allocator.units import fy, money, per_head
 from tests.conftest import ROOT
 from tests.reports.test_html import NASTY, tiny_settlements
 
