@@ -47,7 +47,7 @@ def _text(
     )
 
 
-CHAR_EM = 0.56
+CHAR_EM = 0.53
 """Average width of a character in ems of the font size (sans-serif text, a safe estimate)."""
 
 
@@ -79,11 +79,18 @@ def fit(label: str, width: float, size: float = 12, bold: bool = False, lines: i
 
 
 def _label(
-    x: float, y: float, label: str, width: float, anchor: str = "end", size: float = 12, weight: str = ""
+    x: float,
+    y: float,
+    label: str,
+    width: float,
+    anchor: str = "end",
+    size: float = 12,
+    weight: str = "",
+    lines: int = 2,
 ) -> str:
-    """A label fitted to ``width`` (see ``fit``), centred on ``y``; its full text as hover text when it
-    had to be shortened."""
-    lines = fit(label, width, size, bool(weight))
+    """A label fitted to ``width`` in at most ``lines`` lines (see ``fit``), centred on ``y``; its full
+    text as hover text when it had to be shortened."""
+    lines = fit(label, width, size, bool(weight), lines)
     top = y - (len(lines) - 1) * size * 0.55
     parts = [_text(x, top + k * size * 1.1, line, anchor, size, INK, weight) for k, line in enumerate(lines)]
     if lines[-1].endswith("…"):
@@ -236,8 +243,9 @@ def bars(
 ) -> Markup:
     """Horizontal bars to compare a few figures (e.g. £ per head here, in the region and nationally);
     highlighted items are dark, the rest pale."""
-    label_w, right, top = 150.0, 58.0, 4.0
-    row_h = 34.0 if any(len(fit(label, label_w - 12)) > 1 for label, _, _ in items) else 28.0
+    label_w, right, top = 170.0, 58.0, 4.0
+    most = max((len(fit(label, label_w - 12, lines=3)) for label, _, _ in items), default=1)
+    row_h = {1: 28.0, 2: 34.0}.get(most, 44.0)
     plot_w = width - label_w - right
     hi = max((v for _, v, _ in items if math.isfinite(v)), default=1.0) or 1.0
     body: list[str] = []

@@ -84,8 +84,10 @@ def classify(values: pd.Series, k: int = 6, diverging: bool | None = None, no_ch
     if v.empty:
         return Classes([0.0, 1.0], [NO_DATA])
     lo, hi = float(v.min()), float(v.max())
+    if no_change and float(v.abs().max()) < no_change:
+        return Classes([-no_change, no_change], [NO_CHANGE], no_change)
     if diverging is None:
-        diverging = lo < -no_change and hi > no_change if no_change else lo < 0 < hi
+        diverging = bool(no_change) or lo < 0 < hi
     if diverging:
         neg, pos = v[v <= -no_change] if no_change else v[v < 0], v[v >= no_change] if no_change else v[v > 0]
         nb = sorted({_nice(q, up=False) for q in np.quantile(neg, [0, 1 / 3, 2 / 3])}) if len(neg) else []
