@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -476,27 +475,26 @@ def _width(col: Column) -> float:
     return float(min(max(longest, head + 2, 8) + 2, MAX_WIDTH))
 
 
-def _writer(ws: Any, col: Column, formats: _Formats) -> Callable[[int, int], None]:
-    """A function writing row ``r`` of ``col`` into column ``c``: numbers with their format, text made
-    safe for a spreadsheet, nothing for a missing value."""
-    one = formats(col.fmt) if isinstance(col.fmt, str) else None
-    per_cell = isinstance(col.fmt, list)
-
-    def write(r: int, c: int) -> None:
-        value = col.values[r]
+def _prepared(col: Column, formats: _Formats) -> tuple[list[Any], list[Any]]:
+    """The column's cells as written: numbers as finite floats, booleans, text made safe for a
+    spreadsheet (each distinct text once), and None for an empty cell; with each cell's format."""
+    safe: dict[str, str] = {}
+    cells: list[Any] = []
+    for value in col.values:
         if value is None or value is pd.NA or value is pd.NaT:
-            return
-        if isinstance(value, bool | np.bool_):
-            ws.write_boolean(r + 1, c, bool(value))
+            cells.append(None)
+        elif isinstance(value, bool | np.bool_):
+            cells.append(bool(value))
         elif isinstance(value, numbers.Real):
             f = float(value)
-            if math.isfinite(f):
-                ws.write_number(r + 1, c, f, formats(col.fmt[r]) if per_cell else one)
+            cells.append(f if math.isfinite(f) else None)
         else:
-            text = _ILLEGAL.sub("", str(value))
-            ws.write_string(r + 1, c, spreadsheet_cell(text))
-
-    return write
+            text = str(value)
+            if text not in safe:
+                safe[text] = spreadsheet_cell(_ILLEGAL.sub("", text))
+            cells.append(safe[text])
+    fmts = [formats(f) for f in col.fmt] if isinstance(col.fmt, list) else [formats(col.fmt)] * len(cells)
+    return cells, fmts
 
 
 def _write_sheet(wb: Any, sheet: Sheet, formats: _Formats) -> None:
@@ -513,8 +511,16 @@ def _write_sheet(wb: Any, sheet: Sheet, formats: _Formats) -> None:
     ws.fit_to_pages(1, 1 if sheet.one_page else 0)
     for c, col in enumerate(columns):
         ws.write_string(0, c, spreadsheet_cell(col.header), formats.bold)
-    writers = [_writer(ws, col, formats) for col in columns]
+    prepared = [_prepared(col, formats) for col in columns]
+    number, string, boolean = ws.write_number, ws.write_string, ws.write_boolean
     for r in range(rows):
-        for c, write in enumerate(writers):
-            if r < len(columns[c].values):
-                write(r, c)
+        for c, (cells, fmts) in enumerate(prepared):
+            value = cells[r] if r < len(cells) else None
+            if value is None:
+                continue
+            if value is True or value is False:
+                boolean(r + 1, c, value)
+            elif type(value) is float:
+                number(r + 1, c, value, fmts[r])
+            else:
+                string(r + 1, c, value)

@@ -314,12 +314,17 @@ def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Any = Non
         settlement_section(ctx, v),
         terms_section(ctx, v),
         per_head_section(ctx, v),
-        similar_section(ctx, v),
-        neighbours_section(ctx, v),
-        waterfall_section(ctx, v),
+        # the printed page keeps the settlement, its terms, per head, the rules and the outcomes
+        el(
+            "div",
+            similar_section(ctx, v),
+            neighbours_section(ctx, v),
+            waterfall_section(ctx, v),
+            class_="no-print",
+        ),
         rules_section(ctx, v),
         outcomes_section(ctx, v),
-        comparison_section(ctx, code, cmp),
+        el("div", comparison_section(ctx, code, cmp), class_="no-print"),
     )
     nav = [("index.html#areas", "Every area"), ("index.html#prices", "What £1m buys")]
     if cmp is not None:
