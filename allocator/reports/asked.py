@@ -111,8 +111,14 @@ def asked(s: Settlement) -> Asked:
 def _clean(effect: str) -> str:
     """An override effect as recorded (``path: 'old' -> 'new'``) without Python's quotes on numbers."""
     path, _, change = effect.partition(": ")
-    old, arrow, new = change.partition(" -> ")
-    return f"{path}: {_unquote(old)} -> {_unquote(new)}" if arrow else effect
+    old, arrow, new = change.rpartition(" -> ")
+    if not arrow:
+        return effect
+    if new == "<deleted>":
+        return f"{path}: removed"
+    if old in ("'<unset>'", "<unset>") and new.startswith("{"):
+        return f"{path}: added"
+    return f"{path}: {_unquote(old)} -> {_unquote(new)}"
 
 
 def _unquote(text: str) -> str:

@@ -132,7 +132,7 @@ def stacked_bars(
         body.append(
             f'<line x1="{_r(left)}" x2="{_r(width - right)}" y1="{_r(y)}" y2="{_r(y)}" stroke="{GRID}"/>'
         )
-        body.append(_text(left - 6, y + 4, fmt(t), "end", 11, MUTED))
+        body.append(_text(left - 6, y + 4, fmt(t), "end", 12, MUTED))
     for i, cat in enumerate(categories):
         x = left + slot * i + (slot - bar_w) / 2
         y = top + plot_h
@@ -219,7 +219,7 @@ def waterfall(
             f'<rect x="{_r(x0)}" y="{_r(y + 5)}" width="{_r(w)}" height="{_r(row_h - 10)}" fill="{colours[kind]}"/>'
         )
         value = fmt(amount) if kind == "total" else signed(amount)
-        body.append(_text(x0 + w + 5, y + row_h / 2 + 4, value, "start", 11.5, INK))
+        body.append(_text(x0 + w + 5, y + row_h / 2 + 4, value, "start", 12, INK))
         if i < len(spans) - 1:
             nxt = spans[i + 1]
             join_x = x_of(b) if kind != "total" else x_of(amount)
@@ -259,7 +259,7 @@ def bars(
             f'<rect x="{_r(label_w)}" y="{_r(y + 5)}" width="{_r(w)}" height="{_r(row_h - 10)}" '
             f'fill="{"#0b3c5d" if strong else "#9fb6c8"}"/>'
         )
-        body.append(_text(label_w + w + 5, y + row_h / 2 + 4, fmt(value), "start", 11.5))
+        body.append(_text(label_w + w + 5, y + row_h / 2 + 4, fmt(value), "start", 12))
     body.append(
         f'<line x1="{_r(label_w)}" x2="{_r(label_w)}" y1="{_r(top)}" y2="{_r(top + len(items) * row_h)}" stroke="{INK}"/>'
     )

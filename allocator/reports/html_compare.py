@@ -19,6 +19,11 @@ def _signed_head(x: float) -> str:
     return per_head(x, signed=True)
 
 
+def _legend_head(x: float) -> str:
+    """A class boundary: pence near zero, so the edges of "no change" read as such (-£0.50, +£0.50)."""
+    return per_head(x, signed=True, pence=abs(x) < 1)
+
+
 def _area_rows(d: ReportContext, cmp: Comparison, frame: pd.DataFrame) -> list[list[Any]]:
     a, b = cmp.names
     rows = []
@@ -132,7 +137,7 @@ def compare_page(
         fig = figure(
             map_svg,
             f"Change in £ per head a year, {b} against {a}",
-            legend(classes, _signed_head, no_change=no_change),
+            legend(classes, _legend_head, no_change=no_change),
             legend_title="Change in £ per resident a year",
             note="Select an area to open its page.",
         )
