@@ -77,8 +77,9 @@ class OutcomeRow:
 
     @property
     def decimals(self) -> int:
-        """Decimals for the change: two more than the indicator's own, so a small change still shows."""
-        return decimals_for(self.now) + 2
+        """Decimals for the change: two more than the indicator's own (at most four), so a small change
+        still shows."""
+        return min(decimals_for(self.now) + 2, 4)
 
 
 @dataclass(frozen=True)

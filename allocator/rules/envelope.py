@@ -84,7 +84,7 @@ class Envelope(RuleKind[EnvelopeSpec]):
         b = self.spec.budget
         verb = "exactly" if self.spec.must_allocate else "at most"
         share = f"{pct(1 - self.spec.headroom_share, None)} of " if self.spec.headroom_share else ""
-        template = f"national {b} allocations total {verb} {share}the {b} envelope each year, {{v}}"
+        template = f"national {b} allocations each year total {verb} {share}the {b} envelope ({{v}})"
         text = self.dated(template, scenario.envelopes.get(b, 0.0), scenario, money, "set by year")
         return text + self.coverage(scenario).split(",")[0]  # national: the areas selector does not apply
 
