@@ -8,6 +8,7 @@ and escapes them for where they go.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,7 @@ def fact_text(fact: Fact, value: Any) -> str:
     """A published figure as its unit says: £, £ per head, a share as %, a number, or text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "not published"
-    if fact.unit == "text" or isinstance(value, str | bool | np.bool_):
+    if fact.unit == "text" or isinstance(value, str | bool | np.bool_) or not isinstance(value, numbers.Real):
         return str(value)
     if fact.unit == "gbp":
         return money(value)

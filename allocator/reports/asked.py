@@ -141,7 +141,7 @@ def _step(parent: str, child: str, hashes: dict[str, str]) -> Step:
 
     try:
         before, after = load_scenario(parent).resolved(), load_scenario(child).resolved()
-    except AllocatorError:
+    except (AllocatorError, OSError, ValueError):
         return Step(name, [], note="its changes are not shown: the files no longer load")
     full = _diff(before, after)
     shown = [c for c in full if not c.partition(": ")[0].endswith(".description")]
