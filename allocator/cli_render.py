@@ -15,7 +15,7 @@ from rich.table import Table
 
 from allocator.safe_text import terminal
 from allocator.selectors import expand
-from allocator.units import fy, money, pct, per_head
+from allocator.units import count, fy, money, pct, per_head
 
 
 def say(console: Console, text: str, markup: str = "") -> None:
@@ -48,7 +48,7 @@ def print_validation(console: Console, scenario, geography=None) -> None:
     if geography is not None:
         areas = geography.areas
         console.print(
-            f"  geography: {len(areas)} areas, population {areas['population'].sum():,.0f}, "
+            f"  geography: {len(areas)} areas, population {count(areas['population'].sum())}, "
             f"{len(geography.adjacency)} neighbour pairs, {int(areas['integrated'].sum())} on an integrated settlement"
         )
         base = geography.baseline["amount_gbp"].sum()

@@ -16,13 +16,12 @@ has no sign). A missing or non-finite value shows as an en dash.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 DASH = "–"
 """What a missing or non-finite figure shows as."""
 
 
-def _value(x: Any) -> float | None:
+def _value(x: object) -> float | None:
     """``x`` as a finite float, or None."""
     try:
         f = float(x)
@@ -41,7 +40,7 @@ def _signed(text: str, negative: bool, signed: bool, zero: bool) -> str:
     return ("+" + text) if signed else text
 
 
-def money(x: Any, *, signed: bool = False) -> str:
+def money(x: object, *, signed: bool = False) -> str:
     """£ in millions with one decimal at £100k and above (£bn with two decimals at £10bn and above), else
     whole pounds: "£1,234.5m", "£12.30bn", "£950"."""
     f = _value(x)
@@ -57,7 +56,7 @@ def money(x: Any, *, signed: bool = False) -> str:
     return _signed(text, f < 0, signed, zero=round(a) == 0)
 
 
-def per_head(x: Any, *, pence: bool = False, signed: bool = False) -> str:
+def per_head(x: object, *, pence: bool = False, signed: bool = False) -> str:
     """£ per head: whole pounds ("£1,234"), or with pence ("£1,234.56")."""
     f = _value(x)
     if f is None:
@@ -73,7 +72,7 @@ def _trimmed(x: float, most: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def pct(x: Any, digits: int | None = 1, *, signed: bool = False) -> str:
+def pct(x: object, digits: int | None = 1, *, signed: bool = False) -> str:
     """A share as a percentage: ``pct(0.1234)`` "12.3%". ``digits=None`` writes a parameter exactly, with
     no trailing zeros (0.98 "98%", 0.125 "12.5%", up to three decimals)."""
     f = _value(x)
@@ -84,7 +83,7 @@ def pct(x: Any, digits: int | None = 1, *, signed: bool = False) -> str:
     return _signed(text, f < 0, signed, zero=float(text[:-1]) == 0)
 
 
-def points(x: Any) -> str:
+def points(x: object) -> str:
     """A share as percentage points: 0.05 "5 points" (a departure from a share, not a share)."""
     f = _value(x)
     if f is None:
@@ -93,13 +92,13 @@ def points(x: Any) -> str:
     return f"{text} point{'' if text == '1' else 's'}"
 
 
-def times(x: Any) -> str:
+def times(x: object) -> str:
     """A multiple: 2.5 "2.5 times"."""
     f = _value(x)
     return DASH if f is None else f"{_trimmed(f, 3)} times"
 
 
-def decimals_for(x: Any) -> int:
+def decimals_for(x: object) -> int:
     """Decimals that show an indicator value of this size sensibly: 0 from 1,000, 1 from 100, 2 from 1,
     3 below."""
     f = _value(x)
@@ -107,7 +106,7 @@ def decimals_for(x: Any) -> int:
     return 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3
 
 
-def number(x: Any, decimals: int | None = None, *, signed: bool = False) -> str:
+def number(x: object, decimals: int | None = None, *, signed: bool = False) -> str:
     """An indicator value or its change, with thousands separators: ``decimals`` given, or by size
     (``decimals_for``). A change too small to show at that precision reads "under 0.01"."""
     f = _value(x)
@@ -121,7 +120,7 @@ def number(x: Any, decimals: int | None = None, *, signed: bool = False) -> str:
     return _signed(text, f < 0, signed, zero=float(text.replace(",", "")) == 0)
 
 
-def count(x: Any) -> str:
+def count(x: object) -> str:
     """People or a count, whole, with thousands separators: "1,234,567"."""
     f = _value(x)
     return DASH if f is None else f"{f:,.0f}"

@@ -22,7 +22,7 @@ def _vs(x: float, ref: float) -> str:
     r = x / ref - 1
     if abs(r) < 0.005:
         return "about the same as"
-    return f"{abs(r) * 100:.0f}% {'above' if r > 0 else 'below'}"
+    return f"{pct(abs(r), 0)} {'above' if r > 0 else 'below'}"
 
 
 def _terms(v: AreaView) -> str:

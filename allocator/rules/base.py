@@ -140,7 +140,7 @@ class RuleKind(Generic[S]):
     direction: ClassVar[Direction]
     held: ClassVar[str]
     """What being at its bound means for an area, as a clause: "it is held at that floor"."""
-    example: ClassVar[dict[str, Any]]
+    example: ClassVar[dict[str, object]]
     """Parameters that keep the contract test's small generic scenario feasible."""
 
     def __init__(self, rule_id: str, spec: S):

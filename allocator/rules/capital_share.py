@@ -96,7 +96,7 @@ class CapitalShare(RuleKind[CapitalShareSpec]):
     label = "capital share"
     direction = "range"
     held = "its capital share is held at that limit"
-    example: ClassVar[dict[str, Any]] = {"lo": 0.1, "hi": 0.5}
+    example: ClassVar[dict[str, object]] = {"lo": 0.1, "hi": 0.5}
 
     def requirement(self, scenario: Scenario) -> str:
         lo, hi = pct(self.spec.lo, None), pct(self.spec.hi, None)

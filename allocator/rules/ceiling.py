@@ -83,7 +83,7 @@ class Ceiling(RuleKind[CeilingSpec]):
     label = "ceiling"
     direction = "upper"
     held = "it is held at that ceiling"
-    example: ClassVar[dict[str, Any]] = {"gamma": 0.2}
+    example: ClassVar[dict[str, object]] = {"gamma": 0.2}
 
     def requirement(self, scenario: Scenario) -> str:
         template = "each area's settlement cannot grow by more than {v} on the previous year's"

@@ -78,7 +78,7 @@ class Convergence(RuleKind[ConvergenceSpec]):
     label = "convergence to the formula"
     direction = "lower"
     held = "it is held at that distance below its formula target"
-    example: ClassVar[dict[str, Any]] = {"kappa": 0.5}
+    example: ClassVar[dict[str, object]] = {"kappa": 0.5}
 
     def requirement(self, scenario: Scenario) -> str:
         template = "no area sits more than {v} below its formula target (its fair share)"

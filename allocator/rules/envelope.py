@@ -78,7 +78,7 @@ class Envelope(RuleKind[EnvelopeSpec]):
     label = "envelope"
     direction = "national"
     held = "a national total is fully used, so more here means less elsewhere"
-    example: ClassVar[dict[str, Any]] = {"budget": "resource", "headroom_share": 0.05}
+    example: ClassVar[dict[str, object]] = {"budget": "resource", "headroom_share": 0.05}
 
     def requirement(self, scenario: Scenario) -> str:
         b = self.spec.budget

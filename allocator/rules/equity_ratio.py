@@ -91,7 +91,7 @@ class EquityRatio(RuleKind[EquityRatioSpec]):
     label = "cap on £ per head"
     direction = "upper"
     held = "it is held at that cap"
-    example: ClassVar[dict[str, Any]] = {"rho": 1.5}
+    example: ClassVar[dict[str, object]] = {"rho": 1.5}
 
     def requirement(self, scenario: Scenario) -> str:
         template = "no area receives more than {v} the national £ per head"

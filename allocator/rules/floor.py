@@ -113,7 +113,7 @@ class Floor(RuleKind[FloorSpec]):
     label = "floor"
     direction = "lower"
     held = "it is held at that floor"
-    example: ClassVar[dict[str, Any]] = {"phi": 0.9}
+    example: ClassVar[dict[str, object]] = {"phi": 0.9}
 
     def requirement(self, scenario: Scenario) -> str:
         what = (

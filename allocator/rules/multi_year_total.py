@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, fy_range, money
+from allocator.units import fy, fy_range, money, pct
 
 if TYPE_CHECKING:
     from allocator.schema import Scenario
@@ -72,7 +72,7 @@ class MultiYearTotal(RuleKind[MultiYearTotalSpec]):
             f"{'short of what the other rules require' if more else 'more than the other rules and capacity allow'}"
             ": feasible with "
             f"amount_gbp {'>=' if more else '<='} {money(feasible)} "
-            f"({'+' if more else '-'}{gbp / self.spec.amount_gbp:.1%})"
+            f"({pct(gbp / self.spec.amount_gbp if more else -gbp / self.spec.amount_gbp, signed=True)})"
         )
         return {None: text}
 
@@ -80,7 +80,7 @@ class MultiYearTotal(RuleKind[MultiYearTotalSpec]):
     label = "multi-year total"
     direction = "national"
     held = "a national total is fully used, so more here means less elsewhere"
-    example: ClassVar[dict[str, Any]] = {"budget": "capital", "amount_gbp": 600.0}
+    example: ClassVar[dict[str, object]] = {"budget": "capital", "amount_gbp": 600.0}
 
     def requirement(self, scenario: Scenario) -> str:
         b = self.spec.budget

@@ -123,7 +123,7 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
     label = "parity with neighbours"
     direction = "range"
     held = "it is held at that gap with a neighbour"
-    example: ClassVar[dict[str, Any]] = {"tau": 0.5}
+    example: ClassVar[dict[str, object]] = {"tau": 0.5}
 
     def requirement(self, scenario: Scenario) -> str:
         template = (

@@ -62,9 +62,9 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
                 0.0, min(mu[year] - r.relaxation_gbp / population[r.area_code] for r in rows.itertuples())
             )
             out[year] = (
-                f"per-head minimum '{self.rule_id}' of £{mu[year]:,.2f} per head in {fy(year)} needs "
+                f"per-head minimum '{self.rule_id}' of {per_head(mu[year], pence=True)} per head in {fy(year)} needs "
                 f"{money(gbp)} more than the other rules allow ({_areas(len(rows))} short): feasible "
-                f"with mu <= £{feasible:,.2f} per head for every area"
+                f"with mu <= {per_head(feasible, pence=True)} per head for every area"
             )
         return out
 
@@ -72,7 +72,7 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
     label = "minimum per head"
     direction = "lower"
     held = "it is held at that minimum"
-    example: ClassVar[dict[str, Any]] = {"mu_gbp_per_head": 5.0}
+    example: ClassVar[dict[str, object]] = {"mu_gbp_per_head": 5.0}
 
     def requirement(self, scenario: Scenario) -> str:
         show = lambda v: per_head(v, pence=not float(v).is_integer())  # noqa: E731

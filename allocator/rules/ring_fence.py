@@ -129,7 +129,7 @@ class RingFence(RuleKind[RingFenceSpec]):
     label = "ring-fence"
     direction = "national"
     held = "the stream's national total is at its bound, so more here means less elsewhere"
-    example: ClassVar[dict[str, Any]] = {"stream": "safety", "amount_gbp": 100.0}
+    example: ClassVar[dict[str, object]] = {"stream": "safety", "amount_gbp": 100.0}
 
     def requirement(self, scenario: Scenario) -> str:
         word = "at least" if self.spec.sense == "min" else "at most"

@@ -112,7 +112,7 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
     label = "ring-fenced stream mix"
     direction = "range"
     held = "a stream is held at the edge of that range"
-    example: ClassVar[dict[str, Any]] = {"beta": 0.1}
+    example: ClassVar[dict[str, object]] = {"beta": 0.1}
 
     def requirement(self, scenario: Scenario) -> str:
         return (
