@@ -305,11 +305,17 @@ class ReportContext:
     @cached_property
     def per_head_classes(self) -> Classes:
         """Colour classes of £ per head a year, shared by the national map and every area map."""
-        return classify(self.per_area["per_head_gbp"], diverging=False)
+        return classify(self.per_area["per_head_gbp"], diverging=False, step=1.0)  # whole pounds
+
+    @cached_property
+    def change_digits(self) -> int:
+        """Decimals of the change map's percentages: one when the changes span less than 6 points."""
+        v = self.per_area["change_vs_baseline_pct"].replace([np.inf, -np.inf], np.nan).dropna()
+        return 1 if len(v) and float(v.max() - v.min()) < 0.06 else 0
 
     @cached_property
     def change_classes(self) -> Classes:
-        return classify(self.per_area["change_vs_baseline_pct"])
+        return classify(self.per_area["change_vs_baseline_pct"], step=10.0 ** -(self.change_digits + 2))
 
     def summary_value(self) -> dict[str, Any]:
         v = self.s.summary.get("value", {}) if self.s.summary else {}

@@ -224,7 +224,7 @@ def compare_values(ctx: ReportContext, cmp: Comparison) -> pd.Series:
 def _compare_map(ctx: ReportContext, cmp: Comparison, outlines: Outlines) -> tuple[str, Classes]:
     a, b = cmp.names
     values = compare_values(ctx, cmp)
-    classes = classify(values, no_change=NO_CHANGE_PER_HEAD_GBP)
+    classes = classify(values, no_change=NO_CHANGE_PER_HEAD_GBP, step=1.0)
     signed = lambda x: per_head(x, signed=True)  # noqa: E731
     alt = _range_alt(values, ctx, f"the change in £ per head a year, {b} against {a}", signed)
     if classes.bounds[0] < 0 < classes.bounds[-1]:

@@ -129,7 +129,7 @@ def maps_section(d: ReportContext, per_head_svg: str | None, change_svg: str | N
             el("h2", "Maps", id="maps"),
             el("p", "This settlement carries no boundaries, so there are no maps."),
         )
-    pct0 = lambda x: pct(x, 0, signed=True)  # noqa: E731
+    pct0 = lambda x: pct(x, d.change_digits, signed=True)  # noqa: E731
     return join(
         el("h2", "Maps", id="maps"),
         el(

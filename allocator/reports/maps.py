@@ -60,7 +60,7 @@ class Classes:
         return self.colours[min(max(i, 0), len(self.colours) - 1)]
 
 
-def _nice(x: float, up: bool) -> float:
+def _two_figures(x: float, up: bool) -> float:
     """Round to two significant figures, away from the data (down for a lower bound, up for upper)."""
     if x == 0 or not math.isfinite(x):
         return 0.0
@@ -76,10 +76,25 @@ def _ramp(colours: list[str], n: int) -> list[str]:
     return [colours[round(i)] for i in idx]
 
 
-def classify(values: pd.Series, k: int = 6, diverging: bool | None = None, no_change: float = 0.0) -> Classes:
+def classify(
+    values: pd.Series,
+    k: int = 6,
+    diverging: bool | None = None,
+    no_change: float = 0.0,
+    step: float | None = None,
+) -> Classes:
     """About ``k`` classes at rounded quantiles of ``values``. Diverging (losses orange, gains purple,
     paler nearer zero) when the values have both signs or ``diverging`` says so; values within
-    ``no_change`` of zero then form their own class. Boundaries are distinct."""
+    ``no_change`` of zero then form their own class. Boundaries are rounded away from the data to two
+    significant figures, or to multiples of ``step`` (the precision the legend shows, so no two legend
+    entries read alike), and are distinct."""
+
+    def _nice(x: float, up: bool) -> float:
+        if step is None:
+            return _two_figures(x, up)
+        k = math.ceil(round(x / step, 9)) if up else math.floor(round(x / step, 9))
+        return round(k * step, 10)
+
     v = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
     if v.empty:
         return Classes([0.0, 1.0], [NO_DATA])
@@ -104,7 +119,7 @@ def classify(values: pd.Series, k: int = 6, diverging: bool | None = None, no_ch
     if math.isclose(lo, hi):
         bounds = [_nice(lo, up=False), _nice(hi, up=True)]
         if bounds[0] == bounds[1]:
-            bounds[1] = bounds[0] + 1.0
+            bounds[1] = bounds[0] + (step or 1.0)
     else:
         qs = np.quantile(v, np.linspace(0, 1, k + 1))
         bounds = sorted({_nice(qs[0], up=False), *(_nice(q, up=True) for q in qs[1:])})

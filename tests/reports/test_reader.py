@@ -41,10 +41,11 @@ def test_change_classes_are_distinct_and_small_moves_are_no_change() -> None:
     """Areas that moved by pennies are not winners or losers: they share a stated "no change" class,
     and no two legend entries read the same."""
     values = pd.Series([-0.004, 0.003, 0.2, -0.3, 12.0, -8.0, 30.0, -25.0, 0.0])
-    classes = classify(values, no_change=NO_CHANGE_PER_HEAD_GBP)
-    fmt = lambda x: per_head(x, signed=True)  # noqa: E731
+    classes = classify(values, no_change=NO_CHANGE_PER_HEAD_GBP, step=1.0)
+    fmt = lambda x: per_head(x, signed=True, pence=abs(x) < 1)  # noqa: E731
     entries = legend(classes, fmt, no_change="No change")
     texts = [t for _, t in entries]
+    assert len(entries) == len(classes.colours)  # every colour on the map is in the legend
     assert len(texts) == len(set(texts))
     assert "No change" in texts
     assert not [t for t in texts if re.fullmatch(r"(.+) to \1", t)]  # "£0 to £0"
@@ -52,6 +53,18 @@ def test_change_classes_are_distinct_and_small_moves_are_no_change() -> None:
         assert classes.colour_of(tiny) == NO_CHANGE
     assert classes.colour_of(12.0) != NO_CHANGE
     assert classes.colour_of(-8.0) != classes.colour_of(12.0)
+
+
+@pytest.mark.parametrize("digits", [0, 1])
+def test_legend_entries_are_distinct_at_the_precision_shown(digits: int) -> None:
+    """Changes spread over a few points: with classes rounded to the legend's precision, every class is
+    listed and none reads like another (not "-1% to -1%")."""
+    values = pd.Series(np.r_[np.linspace(-0.061, -0.004, 40), np.linspace(0.001, 0.02, 9)])
+    classes = classify(values, step=10.0 ** -(digits + 2))
+    texts = [t for _, t in legend(classes, lambda x: pct(x, digits, signed=True))]
+    assert len(texts) == len(classes.colours) >= 3
+    assert len(set(texts)) == len(texts)
+    assert not [t for t in texts if re.fullmatch(r"(.+) to \1", t)]
 
 
 def test_all_pennies_is_all_no_change() -> None:
