@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 from shapely.geometry import box
 
 from allocator.compare import NO_CHANGE_PER_HEAD_GBP, compare
@@ -22,6 +23,7 @@ from allocator.reports.area_view import area_view
 from allocator.reports.context import ReportContext, price_index
 from allocator.reports.html import write_report
 from allocator.reports.html_charts import bars, fit
+from allocator.reports.inspect import render_area
 from allocator.reports.maps import NO_CHANGE, Outlines, choropleth, classify, legend
 from allocator.reports.similar import similar_areas
 from allocator.schema import FactSpec
@@ -191,6 +193,15 @@ def test_published_figures_and_attribution(tmp_path: Path) -> None:
     assert "Funding figures filled: nearest neighbour" in gap
     for path in site.rglob("*.html"):
         assert "Open Government Licence v3.0" in path.read_text(encoding="utf-8"), path.name
+
+
+def test_inspect_shows_the_published_figures() -> None:
+    s = _with_facts(small_settlement())
+    console = Console(record=True, width=100)
+    render_area(console, s, "E06000001")
+    text = " ".join(console.export_text().split())
+    assert "Published figures Spending 2023-24: £2.5m (MHCLG revenue outturn)" in text
+    assert "Funding figures: returned (this project)" in text
 
 
 # --- the waterfall and outcomes ----------------------------------------------------------------------
