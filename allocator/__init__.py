@@ -10,13 +10,17 @@ The Python API, for scripts and what-if comparisons::
     diff.by_area.sort_values("change_gbp").head()
 
 Names are imported when first used (PEP 562), so ``import allocator`` and ``allocator --help`` stay fast:
-the solver, pandas and the geography stack load only when a name that needs them is asked for.
+the solver, pandas and the geography stack load only when a name that needs them is asked for. The one
+exception is ``compare``, imported at once: a name that is also a submodule's would otherwise be replaced
+by the submodule as soon as anything imports ``allocator.compare``.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from allocator.compare import Comparison, compare
 
 _WHERE = {
     "AllocatorError": "allocator.errors",
@@ -25,8 +29,6 @@ _WHERE = {
     "InputError": "allocator.errors",
     "ScenarioError": "allocator.errors",
     "SolverError": "allocator.errors",
-    "Comparison": "allocator.compare",
-    "compare": "allocator.compare",
     "solve": "allocator.engine",
     "read_run": "allocator.run_folder",
     "write_run": "allocator.run_folder",
@@ -37,7 +39,6 @@ _WHERE = {
 """Each public name and the module that defines it."""
 
 if TYPE_CHECKING:
-    from allocator.compare import Comparison, compare
     from allocator.engine import solve
     from allocator.errors import (
         AllocatorError,

@@ -4,6 +4,8 @@ count too; imports only for type checking do not), and no rule kind imports a re
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -75,3 +77,15 @@ def test_rule_kinds_do_not_import_reports() -> None:
     for m, deps in graph.items():
         if m.startswith("allocator.rules"):
             assert not [d for d in deps if d.startswith("allocator.reports")], m
+
+
+def test_import_allocator_loads_names_when_used() -> None:
+    """``import allocator`` does not load pandas or the solver; every public name still resolves, and
+    ``allocator.compare`` stays the function even once its submodule has been imported."""
+    code = (
+        "import sys, allocator; heavy = [m for m in ('pandas', 'pulp', 'geopandas') if m in sys.modules]; "
+        "import allocator.compare; assert callable(allocator.compare), 'compare is the module'; "
+        "[getattr(allocator, n) for n in allocator.__all__]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
