@@ -8,22 +8,63 @@ The Python API, for scripts and what-if comparisons::
     tight = al.solve(base.scenario.with_overrides({"envelopes.resource.2027": 49.83e9}))
     diff = al.compare(base, tight, names=("baseline", "tight"))
     diff.by_area.sort_values("change_gbp").head()
+
+Names are imported when first used (PEP 562), so ``import allocator`` and ``allocator --help`` stay fast:
+the solver, pandas and the geography stack load only when a name that needs them is asked for. The one
+exception is ``compare``, imported at once: a name that is also a submodule's would otherwise be replaced
+by the submodule as soon as anything imports ``allocator.compare``.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from allocator.compare import Comparison, compare
-from allocator.engine import solve
-from allocator.errors import (
-    AllocatorError,
-    GeographyError,
-    InfeasibleError,
-    InputError,
-    ScenarioError,
-    SolverError,
-)
-from allocator.run_folder import read_run, write_run
-from allocator.scenario import load_scenario
-from allocator.schema import Scenario
-from allocator.settlement import Settlement
+
+_WHERE = {
+    "AllocatorError": "allocator.errors",
+    "GeographyError": "allocator.errors",
+    "InfeasibleError": "allocator.errors",
+    "InputError": "allocator.errors",
+    "ScenarioError": "allocator.errors",
+    "SolverError": "allocator.errors",
+    "solve": "allocator.engine",
+    "read_run": "allocator.run_folder",
+    "write_run": "allocator.run_folder",
+    "load_scenario": "allocator.scenario",
+    "Scenario": "allocator.schema",
+    "Settlement": "allocator.settlement",
+}
+"""Each public name and the module that defines it."""
+
+if TYPE_CHECKING:
+    from allocator.engine import solve
+    from allocator.errors import (
+        AllocatorError,
+        GeographyError,
+        InfeasibleError,
+        InputError,
+        ScenarioError,
+        SolverError,
+    )
+    from allocator.run_folder import read_run, write_run
+    from allocator.scenario import load_scenario
+    from allocator.schema import Scenario
+    from allocator.settlement import Settlement
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'allocator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE, "load_geography"])
 
 
 def load_geography(scenario: Scenario):

@@ -136,7 +136,10 @@ def validate(
 )
 @click.option("--quiet", is_flag=True, help="No progress display and no summary; errors still go to stderr.")
 @click.option(
-    "--report", is_flag=True, help="Also write the HTML explorer (report/index.html in the run folder)."
+    "--report",
+    is_flag=True,
+    help="Also write the HTML explorer (report/index.html in the run folder). An explorer already in the "
+    "folder is always written again, so it never shows an earlier run.",
 )
 @_set_option
 @_debug_option
@@ -167,7 +170,15 @@ def run(
             sc = load_scenario(scenario, list(overrides))
         settlement = solve(sc, progress=progress)
         target = out or Path("runs") / scenario.stem
-        write_run(settlement, target, report=report, progress=progress)
+        # a run replaces the whole folder: an explorer already there is written again, so it stays current
+        kept = not report and (target / "report" / "index.html").is_file()
+        write_run(settlement, target, report=report or kept, progress=progress)
+        if kept and not quiet:
+            out_console.print(
+                f"note: {target / 'report'} held an explorer of the earlier run; it was written again for this run",
+                soft_wrap=False,
+                markup=False,
+            )
         if not quiet:
             print_run_summary(out_console, settlement, target)
         if not settlement.verified:
@@ -202,9 +213,11 @@ def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> No
     from allocator.compare import compare as compare_runs
 
     with handle_errors(debug):
+        from allocator.reports.asked import asked
+
         sa, sb = _settlement(a), _settlement(b)
         result = compare_runs(sa, sb, names=(_label(a), _label(b)))
-        print_comparison(out_console, result, top)
+        print_comparison(out_console, result, top, asked(sa), asked(sb))
         if csv_out:
             result.by_area.to_csv(csv_out, lineterminator="\n")
 

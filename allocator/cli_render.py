@@ -1,4 +1,9 @@
-"""Terminal rendering for the CLI (rich tables); no logic beyond formatting."""
+"""Terminal rendering for the CLI (rich tables); no logic beyond formatting.
+
+Lines of prose are printed with ``soft_wrap=False``, so rich wraps them at spaces to the terminal's
+width (the CLI's consoles otherwise leave wrapping to the terminal, which breaks words); names from
+users' files go through ``allocator.safe_text.terminal``.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,26 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from allocator.safe_text import terminal
 from allocator.selectors import expand
-from allocator.units import fy, money, per_head
+from allocator.units import count, fy, money, pct, per_head
+
+
+def say(console: Console, text: str, markup: str = "") -> None:
+    """One line of prose (made safe for the terminal), wrapped at spaces; ``markup`` wraps it (e.g.
+    ``bold``)."""
+    safe = terminal(text)
+    console.print(f"[{markup}]{safe}[/]" if markup else safe, soft_wrap=False)
 
 
 def print_validation(console: Console, scenario, geography=None) -> None:
-    console.print(f"[bold]{scenario.name}[/]: valid")
+    console.print(f"[bold]{terminal(scenario.name)}[/]: valid")
     console.print(f"  years: {', '.join(fy(y) for y in scenario.years)} ({scenario.amounts} terms)")
     prov = scenario.provenance
     if prov is not None and len(prov.chain) > 1:
-        console.print(f"  extends: {' <- '.join(Path(p).name for p in prov.chain)}")
+        console.print(f"  extends: {terminal(' <- '.join(Path(p).name for p in prov.chain))}")
     if prov is not None and prov.rule_set:
-        console.print(f"  rule set: {Path(prov.rule_set).name}")
+        console.print(f"  rule set: {terminal(Path(prov.rule_set).name)}")
     table = Table(title="Envelopes", show_edge=False)
     table.add_column("budget")
     for y in scenario.years:
@@ -35,13 +48,13 @@ def print_validation(console: Console, scenario, geography=None) -> None:
     if geography is not None:
         areas = geography.areas
         console.print(
-            f"  geography: {len(areas)} areas, population {areas['population'].sum():,.0f}, "
+            f"  geography: {len(areas)} areas, population {count(areas['population'].sum())}, "
             f"{len(geography.adjacency)} neighbour pairs, {int(areas['integrated'].sum())} on an integrated settlement"
         )
         base = geography.baseline["amount_gbp"].sum()
         console.print(f"  baseline funding: {money(base)}")
         for note in geography.notes:
-            console.print(f"  note: {note}")
+            say(console, f"  note: {note}")
 
 
 def print_geography_summary(console: Console, path: Path, summary: dict[str, Any]) -> None:
@@ -55,92 +68,137 @@ def print_geography_summary(console: Console, path: Path, summary: dict[str, Any
 
 
 def print_diagnosis(console: Console, diagnosis) -> None:
-    """The elastic diagnosis of an infeasible scenario, one line per rule and year."""
+    """What had to give, in a table (the error message above it has each move in words, with its
+    direction): rule, year and how much it had to give."""
     table = Table(title="What had to give", show_edge=False)
-    for column in ("rule_id", "kind", "year", "relaxation_gbp", "explanation"):
-        table.add_column(column)
+    for column, justify in (("rule", "left"), ("kind", "left"), ("year", "left"), ("relaxed by", "right")):
+        table.add_column(column, justify=justify, no_wrap=True)
     for row in diagnosis.itertuples(index=False):
         table.add_row(
-            str(row.rule_id),
-            str(row.kind),
+            terminal(row.rule_id),
+            terminal(row.kind),
             fy(int(row.year)) if row.year == row.year and row.year is not None else "all",
             money(row.relaxation_gbp),
-            str(row.explanation),
         )
     console.print(table)
 
 
 def print_run_summary(console: Console, settlement, out: Path) -> None:
     """The short summary ``allocator run`` prints."""
+    from allocator.reports.asked import asked
+    from allocator.reports.words import shadow_price_line
+
     sm = settlement.summary
-    console.print(
-        f"[bold]{sm['scenario']}[/]: {sm['areas']} areas, {sm['integrated_areas']} on an integrated settlement"
+    say(
+        console,
+        f"{sm['scenario']}: {sm['areas']} areas, {sm['integrated_areas']} on an integrated settlement",
+        "bold",
     )
+    for line in asked(settlement).lines(limit=4)[1:]:
+        say(console, f"  {line}")
     table = Table(title="Settlement by year and budget", show_edge=False)
     table.add_column("year")
     budgets = sorted({b for v in sm["totals_gbp"].values() for b in v})
     for b in budgets:
-        table.add_column(b, justify="right")
-    table.add_column("total", justify="right")
+        table.add_column(b, justify="right", no_wrap=True)
+    table.add_column("total", justify="right", no_wrap=True)
     for year, by_budget in sm["totals_gbp"].items():
         table.add_row(fy(int(year)), *(money(by_budget[b]) for b in budgets), money(sum(by_budget.values())))
     console.print(table)
     v = sm["value"]
-    sign = "+" if v["gain"] >= 0 else ""
-    gain = f"{sign}{money(v['gain'])}" + (f" ({v['gain_pct']:+.1%})" if v.get("gain_pct") is not None else "")
-    console.print(
+    gain = money(v["gain"], signed=True) + (
+        f" ({pct(v['gain_pct'], signed=True)})" if v.get("gain_pct") is not None else ""
+    )
+    say(
+        console,
         f"mission value V = {money(v['V'])}   formula allocation V = {money(v['V_formula'])}   "
-        f"gain from optimising {gain}"
+        f"gain from optimising {gain}",
     )
     if sm["binding_most"]:
-        console.print(
+        say(
+            console,
             "rules binding most: "
             + ", ".join(
                 f"{r['rule_id']} ({r['kind']}, {r['area_years']} area-year{'s' if r['area_years'] != 1 else ''})"
                 for r in sm["binding_most"][:5]
-            )
+            ),
         )
     if sm["shadow_prices"]:
-        console.print("shadow prices (mission value bought by £1m more):")
+        say(console, "shadow prices (what £1m more would buy in mission value, or cost when negative):")
         for r in sm["shadow_prices"]:
-            budget = f" {r['budget']}" if r.get("budget") else ""
-            when = fy(r["year"]) if r.get("year") is not None else "all years"
-            console.print(f"  {r['rule_id']}{budget} {when}: {money(r['value_per_gbp_m'])}")
+            say(
+                console,
+                "  " + shadow_price_line(r["rule_id"], r.get("budget"), r.get("year"), r["value_per_gbp_m"]),
+            )
     ver = settlement.verification
     failed = ver[~ver["passed"]]
     soft = ver[(ver["mode"] == "soft") & (ver["violations"] > 0)]
     status = "every rule holds" if failed.empty else f"FAILED: {', '.join(failed['rule_id'])}"
-    console.print(f"verification: {len(ver)} rules checked independently, {status}")
+    say(console, f"verification: {len(ver)} rules checked independently, {status}")
     for r in soft.itertuples():
-        console.print(
-            f"  soft rule {r.rule_id} breached in {r.violations} places (largest {money(r.max_violation_gbp)})"
+        say(
+            console,
+            f"  soft rule {r.rule_id} breached in {r.violations} places (largest {money(r.max_violation_gbp)})",
         )
-    console.print(f"run folder: {out}")
+    say(console, f"run folder: {out}")
     if (out / "report" / "index.html").is_file():
-        console.print(f"explorer: {out / 'report' / 'index.html'} (opens offline in a browser)")
+        say(console, f"explorer: {out / 'report' / 'index.html'} (opens offline in a browser)")
 
 
-def print_comparison(console: Console, result, top: int) -> None:
+def print_comparison(console: Console, result, top: int, asked_a=None, asked_b=None) -> None:
+    """``allocator compare``: what each run was asked, totals by year and budget, mission value, and the
+    real winners and losers (by £ per head a year; areas that barely move are not listed)."""
+    from allocator.compare import NO_CHANGE_PER_HEAD_GBP
+
     a, b = result.names
-    console.print(f"[bold]{b}[/] against [bold]{a}[/]")
+    say(console, f"{b} against {a}", "bold")
+    for name, asked in ((a, asked_a), (b, asked_b)):
+        if asked is not None:
+            lines = asked.lines(limit=4)
+            say(console, f"  {name}: {lines[0].removeprefix('Scenario: ')}")
+            for line in lines[1:]:
+                say(console, f"    {line}")
     table = Table(title="By year and budget", show_edge=False)
     for col in ("year", "budget", a, b, "change"):
-        table.add_column(col, justify="right")
+        table.add_column(terminal(col), justify="right", no_wrap=True)
     for (year, budget), r in result.by_year.iterrows():
-        table.add_row(fy(int(year)), str(budget), money(r.iloc[0]), money(r.iloc[1]), money(r["change_gbp"]))
+        table.add_row(
+            fy(int(year)),
+            str(budget),
+            money(r.iloc[0]),
+            money(r.iloc[1]),
+            money(r["change_gbp"], signed=True),
+        )
     console.print(table)
     v = result.value
+    labels = {"V": "mission value V", "V_formula": "formula allocation V"}
     for measure in v.index:
-        console.print(
-            f"{measure}: {money(v.loc[measure, a])} -> {money(v.loc[measure, b])} ({money(v.loc[measure, 'change'])})"
+        say(
+            console,
+            f"{labels.get(measure, measure)}: {money(v.loc[measure, a])} -> {money(v.loc[measure, b])} "
+            f"({money(v.loc[measure, 'change'], signed=True)})",
         )
+    gain, lose, same = result.counts()
+    say(
+        console,
+        f"{gain} areas gain, {lose} lose and {same} do not change (by less than "
+        f"{per_head(NO_CHANGE_PER_HEAD_GBP, pence=True)} per resident a year either way)",
+    )
     winners, losers = result.winners_and_losers(top)
     for title, frame in (("Biggest winners", winners), ("Biggest losers", losers)):
-        t = Table(title=f"{title} (change over all years)", show_edge=False)
-        for col in ("area", "code", "change", "per head"):
-            t.add_column(col, justify="right" if col in ("change", "per head") else "left")
+        if frame.empty:
+            say(console, f"{title}: none")
+            continue
+        t = Table(title=f"{title} (by £ per head a year)", show_edge=False)
+        t.add_column("area", overflow="fold")
+        t.add_column("code", no_wrap=True)
+        t.add_column("change, all years", justify="right", no_wrap=True)
+        t.add_column("per head a year", justify="right", no_wrap=True)
         for code, r in frame.iterrows():
             t.add_row(
-                str(r["area_name"]), str(code), money(r["change_gbp"]), per_head(r["change_per_head_gbp"])
+                terminal(r["area_name"]),
+                terminal(code),
+                money(r["change_gbp"], signed=True),
+                per_head(r["change_per_head_gbp"], pence=True, signed=True),
             )
         console.print(t)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where it is used: ``import allocator`` imports this module
+    import pandas as pd
 
-from allocator.settlement import Settlement
+    from allocator.settlement import Settlement
+
+NO_CHANGE_PER_HEAD_GBP = 0.5
+"""An area whose settlement moves by less than 50p per resident a year either way has no change: it is
+neither a winner nor a loser, in ``compare``'s lists, counts and map."""
 
 
 @dataclass(frozen=True)
 class Comparison:
     """Differences ``b - a`` between two settlements, each table with both amounts, the change and the
-    change in percent. ``names`` label the two runs in reports."""
+    change in percent. ``names`` label the two runs in reports. ``by_area`` also has the population and
+    ``change_per_head_gbp``, the change per resident a year (the total change over the settlement years,
+    divided by the number of years), as £ per head is everywhere."""
 
     names: tuple[str, str]
     by_area_year: pd.DataFrame
@@ -22,12 +30,25 @@ class Comparison:
     value: pd.DataFrame
 
     def winners_and_losers(self, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The areas gaining most and losing most over all years, by £ per head."""
-        ranked = self.by_area.sort_values("change_per_head_gbp", ascending=False)
-        return ranked.head(n), ranked.tail(n).iloc[::-1]
+        """Up to ``n`` areas gaining most and up to ``n`` losing most, by £ per head a year; only areas
+        that really move (by ``NO_CHANGE_PER_HEAD_GBP`` or more) are listed, so either may be short."""
+        ranked = self.by_area.sort_values(["change_per_head_gbp", "area_name"], ascending=[False, True])
+        change = ranked["change_per_head_gbp"]
+        winners = ranked[change >= NO_CHANGE_PER_HEAD_GBP].head(n)
+        losers = ranked[change <= -NO_CHANGE_PER_HEAD_GBP].iloc[::-1].head(n)
+        return winners, losers
+
+    def counts(self) -> tuple[int, int, int]:
+        """How many areas gain, lose, and do not change (by ``NO_CHANGE_PER_HEAD_GBP``)."""
+        change = self.by_area["change_per_head_gbp"]
+        gain = int((change >= NO_CHANGE_PER_HEAD_GBP).sum())
+        lose = int((change <= -NO_CHANGE_PER_HEAD_GBP).sum())
+        return gain, lose, len(change) - gain - lose
 
 
 def _diff(a: pd.Series, b: pd.Series, names: tuple[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     both = pd.concat({f"{names[0]}_gbp": a, f"{names[1]}_gbp": b}, axis=1).fillna(0.0)
     both["change_gbp"] = both.iloc[:, 1] - both.iloc[:, 0]
     base = both.iloc[:, 0]
@@ -42,6 +63,8 @@ def compare(a: Settlement, b: Settlement, names: tuple[str, str] = ("a", "b")) -
         a, b: two settlements (e.g. a baseline and a what-if), on the same areas or not (missing = 0).
         names: labels for the two, used in column names (``<name>_gbp``).
     """
+    import pandas as pd
+
     al, bl = a.allocations, b.allocations
     by_area_year = _diff(
         al.groupby(["area_code", "year"])["amount_gbp"].sum(),
@@ -55,7 +78,8 @@ def compare(a: Settlement, b: Settlement, names: tuple[str, str] = ("a", "b")) -
     names_ = pd.concat([a.areas["area_name"], b.areas["area_name"]]).groupby(level=0).first()
     by_area.insert(0, "area_name", names_.reindex(by_area.index))
     by_area["population"] = pop.reindex(by_area.index)
-    by_area["change_per_head_gbp"] = by_area["change_gbp"] / by_area["population"]
+    n_years = len(set(al["year"]) | set(bl["year"])) or 1
+    by_area["change_per_head_gbp"] = by_area["change_gbp"] / n_years / by_area["population"]
     by_stream = _diff(
         al.groupby(["stream", "year"])["amount_gbp"].sum(),
         bl.groupby(["stream", "year"])["amount_gbp"].sum(),

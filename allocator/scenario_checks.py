@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from allocator.errors import Problem
-from allocator.rules import SPECS
+from allocator.rules import SPECS, make_rule
 from allocator.schema import IllustrativeBaseline, Scenario
 from allocator.selectors import expand, year_key_problems, years_covered
 
@@ -242,18 +242,6 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
                             f"no value for year(s) {missing} that the rule covers; give them, an open range "
                             f"like '{years[0]}..', or limit the rule's years",
                         )
-        budget = getattr(rule, "budget", None)
-        if budget is not None and budget not in scenario.budgets:
-            add(f"{base}.budget", f"no stream uses the {budget} budget; streams use {scenario.budgets}")
-        stream = getattr(rule, "stream", None)
-        if stream is not None and stream not in scenario.streams:
-            close = difflib.get_close_matches(stream, list(scenario.streams), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            add(f"{base}.stream", f"unknown stream '{stream}'{hint}; streams are {sorted(scenario.streams)}")
-        if (
-            rule.kind == "floor"
-            and rule.basis == "spending_power"
-            and scenario.geography.own_resources is None
-        ):
-            add(f"{base}.basis", "spending_power needs geography.own_resources")
+        for field_name, message in make_rule(rule_id, rule).check_inputs(scenario):  # the kind's own checks
+            add(f"{base}.{field_name}", message)
     return out

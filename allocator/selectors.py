@@ -160,3 +160,20 @@ def select(frame: pd.DataFrame, selector: Selector | None) -> np.ndarray:
             raise KeyError(column)
         mask &= condition.mask(values)
     return mask
+
+
+def describe(selector: Selector | None) -> str:
+    """A selector in words: "tier is Unitary and population is between 0 and 250,000"."""
+    parts = []
+    for column, c in (selector or {}).items():
+        if c.equals is not None:
+            parts.append(f"{column} is {c.equals}")
+        elif c.in_ is not None:
+            parts.append(f"{column} is one of {', '.join(str(v) for v in c.in_)}")
+        elif c.not_in is not None:
+            parts.append(f"{column} is none of {', '.join(str(v) for v in c.not_in)}")
+        elif c.between is not None:
+            parts.append(f"{column} is between {c.between[0]:,g} and {c.between[1]:,g}")
+        else:
+            parts.append(f"{column} is {'given' if c.present else 'blank'}")
+    return " and ".join(parts)

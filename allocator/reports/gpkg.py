@@ -22,7 +22,7 @@ import pandas as pd
 
 from allocator.errors import InputError, Problem
 from allocator.geography import CRS
-from allocator.geography.synthetic import FILE_DATE
+from allocator.reports import FIXED_DATE
 from allocator.settlement import Settlement
 
 SETTLEMENT_COLUMNS = [
@@ -60,8 +60,8 @@ def gdal_config(**options: str) -> Iterator[None]:
 
 
 def fixed_file_date() -> dict[str, str]:
-    """The GDAL options that make a written file carry ``FILE_DATE`` instead of today's date."""
-    return {"OGR_CURRENT_DATE": f"{FILE_DATE}T00:00:00.000Z"}
+    """The GDAL options that make a written file carry ``FIXED_DATE`` instead of today's date."""
+    return {"OGR_CURRENT_DATE": f"{FIXED_DATE}T00:00:00.000Z"}
 
 
 def settlement_layers(settlement: Settlement) -> dict[str, gpd.GeoDataFrame]:

@@ -2,18 +2,20 @@
 
 ``write_report(settlement, out_dir)`` writes::
 
-    out_dir/index.html          national summary, mission value, maps, every area (sortable, filterable),
-                                what an extra £1m buys, the rules and their independent check
-    out_dir/areas/<code>.html   one page per area: map with neighbours, settlement by year and stream,
-                                per head against the nation, the waterfall, the rules that hold it,
-                                its outcomes framework
+    out_dir/index.html          national summary (cash and real terms), mission value, maps, every area
+                                (sortable, filterable), what an extra £1m buys, the rules and their check
+    out_dir/areas/<code>.html   one page per area: its published figures, map with neighbours, settlement
+                                by year and stream, cash and real terms, per head against the nation,
+                                region, neighbours and similar councils, the waterfall, the rules that
+                                hold it, its outcomes; it prints on one page
     out_dir/compare.html        with ``against``: every area's change, a map of it, winners and losers
     out_dir/static/             one stylesheet and a small script (table sort and filter), no library
 
-Every page works offline: no CDN, no web font, no request beyond the folder. Text is escaped everywhere
-(``html_kit``); maps are inline SVG made by ``maps`` (matplotlib), charts inline SVG made by
-``html_charts``. The same settlement gives byte-identical files. The site is written into a temporary
-folder beside ``out_dir`` and moved into place when complete.
+Every page says what the run was asked (the scenario, its ``extends`` steps and ``--set`` overrides)
+and credits the data's publishers. Every page works offline: no CDN, no web font, no request beyond the
+folder. Text is escaped everywhere (``html_kit``); maps are inline SVG whose outlines are computed once
+(``maps``), charts inline SVG (``html_charts``). The same settlement gives byte-identical files. The site
+is written into a temporary folder beside ``out_dir`` and moved into place when complete.
 """
 
 from __future__ import annotations
@@ -22,25 +24,23 @@ import os
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pandas as pd
-import shapely
 
-from allocator.compare import Comparison, compare
+from allocator.compare import NO_CHANGE_PER_HEAD_GBP, Comparison, compare
 from allocator.progress import Progress
+from allocator.reports.context import ReportContext
 from allocator.reports.html_area import area_page
 from allocator.reports.html_compare import compare_page
-from allocator.reports.html_data import ReportData
 from allocator.reports.html_index import index_page
-from allocator.reports.html_kit import per_head, signed_pct, signed_per_head
-from allocator.reports.maps import NATIONAL_SIMPLIFY_M, Classes, choropleth, classify, simplified
+from allocator.reports.maps import Classes, Outlines, area_map, choropleth, classify
 from allocator.settlement import Settlement
-from allocator.units import fy
+from allocator.units import fy, pct, per_head
 
 STATIC_FILES = ("report.css", "report.js")
-AREA_MAP_DETAIL = 800
-"""Area maps are simplified to 1/AREA_MAP_DETAIL of their extent (about half a point on screen)."""
+LONDON_PREFIX = "E09"
+"""GSS codes of the London boroughs (and the City): shown again, larger, in an inset on national maps."""
 
 
 def write_report(
@@ -65,14 +65,15 @@ def write_report(
     progress = progress or Progress(enabled=False)
     out = Path(out_dir)
     with progress.step("rendering pages"):
-        d = ReportData(settlement)
+        ctx = ReportContext(settlement)
         cmp = compare(against, settlement, tuple(names)) if against is not None else None
+        other = ReportContext(against) if against is not None else None
         tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         (tmp / "areas").mkdir(parents=True)
         try:
-            _write_site(d, cmp, tmp)
+            _write_site(ctx, cmp, other, tmp)
             _move_into_place(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -80,25 +81,27 @@ def write_report(
     return out / "index.html"
 
 
-def _write_site(d: ReportData, cmp: Comparison | None, root: Path) -> None:
+def _write_site(ctx: ReportContext, cmp: Comparison | None, other: ReportContext | None, root: Path) -> None:
     static = root / "static"
     static.mkdir()
     package = resources.files("allocator.reports") / "static"
     for name in STATIC_FILES:
         (static / name).write_bytes((package / name).read_bytes())
-    geometry = _geometry(d)
-    national = simplified(geometry, NATIONAL_SIMPLIFY_M) if geometry is not None else None
+    outlines = _outlines(ctx)
+    tips = _tooltips(ctx)
     per_head_svg = change_svg = None
-    if national is not None:
-        per_head_svg, change_svg = _national_maps(d, national)
+    if outlines is not None:
+        per_head_svg, change_svg = _national_maps(ctx, outlines, tips)
     compare_title = f"Comparison: {cmp.names[1]} against {cmp.names[0]}" if cmp is not None else None
-    _write(root / "index.html", index_page(d, per_head_svg, change_svg, compare_title))
-    for code in d.codes:
-        svg = _area_map(d, geometry, code) if geometry is not None and code in geometry.index else None
-        _write(root / "areas" / d.pages[code], area_page(d, code, svg, cmp))
+    _write(root / "index.html", index_page(ctx, per_head_svg, change_svg, compare_title))
+    for code in ctx.codes:
+        svg = (
+            _area_map(ctx, outlines, code, tips) if outlines is not None and code in outlines.bounds else None
+        )
+        _write(root / "areas" / ctx.pages[code], area_page(ctx, code, svg, cmp))
     if cmp is not None:
-        svg, classes = _compare_map(d, cmp, national) if national is not None else (None, None)
-        _write(root / "compare.html", compare_page(d, cmp, svg, classes))
+        svg, classes = _compare_map(ctx, cmp, outlines) if outlines is not None else (None, None)
+        _write(root / "compare.html", compare_page(ctx, cmp, other, svg, classes))
 
 
 def _write(path: Path, text: str) -> None:
@@ -121,93 +124,123 @@ def _move_into_place(tmp: Path, out: Path) -> None:
     tmp.rmdir()
 
 
-def _geometry(d: ReportData) -> Any:
-    g = d.s.geometry
+def _outlines(ctx: ReportContext) -> Outlines | None:
+    g = ctx.s.geometry
     if g is None or len(g) == 0:
         return None
-    g = g[~(g.isna() | g.is_empty)]
-    g = g[g.index.isin(d.codes)]
-    return g if len(g) else None
+    g = g[g.index.isin(ctx.codes) & ~(g.isna() | g.is_empty)]
+    return Outlines.of(g) if len(g) else None
 
 
-def _range_alt(values: pd.Series, d: ReportData, what: str, fmt) -> str:
+def _london(ctx: ReportContext, outlines: Outlines) -> list[str]:
+    """The London boroughs among the areas, when they are a small part of the map."""
+    codes = [c for c in outlines.codes if c.startswith(LONDON_PREFIX)]
+    return codes if 0 < len(codes) <= len(outlines.codes) / 3 else []
+
+
+def _range_alt(values: pd.Series, ctx: ReportContext, what: str, fmt) -> str:
     v = values.dropna()
     if v.empty:
         return f"Map of {what}: no figures."
     lo, hi = v.idxmin(), v.idxmax()
     return (
-        f"Map of {len(v)} areas shaded by {what}, from {fmt(v[lo])} ({d.name(lo)}) to {fmt(v[hi])} "
-        f"({d.name(hi)}); darker shades are higher. The table of every area gives each figure."
+        f"Map of {len(v)} areas shaded by {what}, from {fmt(v[lo])} ({ctx.name(lo)}) to {fmt(v[hi])} "
+        f"({ctx.name(hi)}); darker shades are higher. The table of every area gives each figure."
     )
 
 
-def _national_maps(d: ReportData, national: Any) -> tuple[str, str]:
-    pa = d.per_area
-    links = {c: f"areas/{d.pages[c]}" for c in d.codes}
-    tips = {c: d.tooltip(c) for c in d.codes}
+def _tooltips(ctx: ReportContext) -> dict[str, str]:
+    pa = ctx.per_area
+    last = fy(ctx.years[-1])
+    return {
+        c: f"{n}: {per_head(ph)} per head a year; {pct(ch, signed=True)} in {last} against the baseline"
+        for c, n, ph, ch in zip(
+            ctx.codes, pa["area_name"], pa["per_head_gbp"], pa["change_vs_baseline_pct"], strict=True
+        )
+    }
+
+
+def _national_maps(ctx: ReportContext, outlines: Outlines, tips: dict[str, str]) -> tuple[str, str]:
+    pa = ctx.per_area
+    links = {c: f"areas/{ctx.pages[c]}" for c in ctx.codes}
+    inset = _london(ctx, outlines)
     ph = choropleth(
-        national,
-        pa["per_head_gbp"],
-        d.per_head_classes,
-        alt=_range_alt(pa["per_head_gbp"], d, "settlement per head a year", per_head),
+        outlines,
+        pa["per_head_gbp"].to_dict(),
+        ctx.per_head_classes,
+        alt=_range_alt(pa["per_head_gbp"], ctx, "settlement per head a year", per_head),
         id_prefix="map-per-head",
         links=links,
         tooltips=tips,
+        inset=inset,
     )
     change = pa["change_vs_baseline_pct"]
-    what = f"change in {fy(d.years[-1])} against the {d.baseline_year} baseline"
-    alt = _range_alt(change, d, what, signed_pct)
-    if len(d.change_classes.bounds) > 2 and d.change_classes.bounds[0] < 0 < d.change_classes.bounds[-1]:
+    classes = ctx.change_classes
+    what = f"change in {fy(ctx.years[-1])} against the {ctx.baseline_year} baseline"
+    alt = _range_alt(change, ctx, what, lambda x: pct(x, signed=True))
+    if classes.bounds[0] < 0 < classes.bounds[-1]:
         alt = alt.replace("darker shades are higher", "purple shows gains and orange losses")
     ch = choropleth(
-        national, change, d.change_classes, alt=alt, id_prefix="map-change", links=links, tooltips=tips
+        outlines,
+        change.to_dict(),
+        classes,
+        alt=alt,
+        id_prefix="map-change",
+        links=links,
+        tooltips=tips,
+        inset=inset,
     )
     return ph, ch
 
 
-def _area_map(d: ReportData, geometry: Any, code: str) -> str:
-    focus = [code, *(c for c in d.neighbours[code] if c in geometry.index)]
-    x0, y0, x1, y1 = geometry.loc[focus].total_bounds
-    extent = max(x1 - x0, y1 - y0, 1.0)
-    pad = 0.1 * extent
-    near = geometry.iloc[geometry.sindex.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))]
-    near = simplified(near.sort_index(), extent / AREA_MAP_DETAIL)
-    context = near[~near.index.isin(focus)]
-    shown = near.loc[[c for c in focus if c in near.index]]
-    name = d.name(code)
-    others = len(focus) - 1
+def _area_map(ctx: ReportContext, outlines: Outlines, code: str, tips: dict[str, str]) -> str:
+    focus = [c for c in ctx.neighbours[code] if c in outlines.bounds]
+    name = ctx.name(code)
+    n = len(focus)
+    ph = ctx.per_area["per_head_gbp"]
     alt = (
-        f"Map of {name} (outlined) and its {others} neighbouring {'area' if others == 1 else 'areas'}, "
-        f"shaded by settlement per head a year; {name}: {per_head(d.per_area.at[code, 'per_head_gbp'])}."
+        f"Map of {name} (outlined) and its {n} neighbouring {'area' if n == 1 else 'areas'}, "
+        f"shaded by settlement per head a year; {name}: {per_head(ph[code])}."
     )
-    return choropleth(
-        shown,
-        d.per_area["per_head_gbp"],
-        d.per_head_classes,
+    return area_map(
+        outlines,
+        code,
+        focus,
+        ph.to_dict(),
+        ctx.per_head_classes,
         alt=alt,
         id_prefix="map-area",
-        links={c: d.pages[c] for c in focus if c != code},
-        tooltips={c: d.tooltip(c) for c in focus},
-        context=context,
-        highlight=code,
-        names={c: d.name(c) for c in focus},
+        links={c: ctx.pages[c] for c in focus},
+        tooltips={c: tips[c] for c in [code, *focus]},
+        names={c: ctx.name(c) for c in [code, *focus]},
     )
 
 
-def _compare_map(d: ReportData, cmp: Comparison, national: Any) -> tuple[str, Classes]:
+def compare_values(ctx: ReportContext, cmp: Comparison) -> pd.Series:
+    """The change in £ per head a year of each area (the comparison map's values)."""
+    return cmp.by_area["change_per_head_gbp"].reindex(ctx.codes)
+
+
+def _compare_map(ctx: ReportContext, cmp: Comparison, outlines: Outlines) -> tuple[str, Classes]:
     a, b = cmp.names
-    values = (cmp.by_area["change_per_head_gbp"] / len(d.years)).reindex(d.codes)
-    classes = classify(values)
-    alt = _range_alt(values, d, f"the change in £ per head a year, {b} against {a}", signed_per_head)
+    values = compare_values(ctx, cmp)
+    classes = classify(values, no_change=NO_CHANGE_PER_HEAD_GBP, step=1.0)
+    signed = lambda x: per_head(x, signed=True)  # noqa: E731
+    alt = _range_alt(values, ctx, f"the change in £ per head a year, {b} against {a}", signed)
     if classes.bounds[0] < 0 < classes.bounds[-1]:
         alt = alt.replace("darker shades are higher", "purple shows gains and orange losses")
     svg = choropleth(
-        national,
-        values,
+        outlines,
+        values.to_dict(),
         classes,
         alt=alt,
         id_prefix="map-compare",
-        links={c: f"areas/{d.pages[c]}" for c in d.codes},
-        tooltips={c: f"{d.name(c)}: {signed_per_head(values[c])} per head a year" for c in d.codes},
+        links={c: f"areas/{ctx.pages[c]}" for c in ctx.codes},
+        tooltips={
+            c: f"{ctx.name(c)}: {signed(values[c])} per head a year"
+            for c in ctx.codes
+            if np.isfinite(values[c])
+        },
+        inset=_london(ctx, outlines),
     )
     return svg, classes

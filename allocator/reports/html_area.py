@@ -1,34 +1,19 @@
-"""One page per area: where it is, its settlement by year and stream, per head against the national
-average, its neighbours, how the figure was reached, which rules hold it and what it is expected to buy."""
+"""One page per area: its published figures, where it is, its settlement by year and stream, in cash and
+real terms, per head against the nation, its region, neighbours and similar councils, how the figure was
+reached, which rules hold it and what it is expected to buy. The page prints on one sheet (report.css
+leaves the charts and long tables out of print)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from allocator.reports import html_charts as charts
-from allocator.reports import html_words as words
-from allocator.reports.html_data import ReportData
+from allocator.reports.area_view import AreaView, Peer, area_view
+from allocator.reports.context import ReportContext
 from allocator.reports.html_explain import outcomes_section, rules_section, waterfall_section
-from allocator.reports.html_kit import (
-    Markup,
-    and_list,
-    el,
-    facts,
-    figure,
-    join,
-    money,
-    num,
-    page,
-    people,
-    per_head,
-    signed_money,
-    signed_pct,
-    table,
-)
+from allocator.reports.html_kit import Markup, el, facts, figure, join, num, page, table
 from allocator.reports.maps import legend
-from allocator.units import fy
+from allocator.units import and_list, count, fy, money, pct, per_head
 
 
 def _vs(x: float, ref: float) -> str:
@@ -37,165 +22,219 @@ def _vs(x: float, ref: float) -> str:
     r = x / ref - 1
     if abs(r) < 0.005:
         return "about the same as"
-    return f"{abs(r) * 100:.0f}% {'above' if r > 0 else 'below'}"
+    return f"{pct(abs(r), 0)} {'above' if r > 0 else 'below'}"
 
 
-def settlement_section(d: ReportData, code: str) -> Markup:
-    s, sc = d.s, d.s.scenario
-    amounts = d.amounts_by_area[code]
-    totals = d.totals_by_area[code]
-    eligible = d.streams_by_area.get(code, set())
-    streams = [st for st in d.stream_order if st in eligible or amounts[st].abs().sum() > 0]
-    head = ["Stream", "Budget", *(num(fy(y), None) for y in d.years)]
-    if len(d.years) > 1:
-        head.append(num("All years", None))
+def _terms(v: AreaView) -> str:
+    return "real terms" if v.terms == "real" else "cash"
+
+
+def published_section(ctx: ReportContext, v: AreaView) -> Markup:
+    """The scenario's published figures for the area (``geography.facts``), with their sources."""
+    if not v.facts:
+        return Markup("")
+    rows = [[f.label, num(text, None), f.source] for f, text in v.facts]
+    return join(
+        el("h2", "Published figures", id="published"),
+        table(
+            f"{v.name}: published figures", ["Figure", num("Value", None), "Source"], rows, id="facts-table"
+        ),
+    )
+
+
+def settlement_section(ctx: ReportContext, v: AreaView) -> Markup:
+    sc = ctx.scenario
+    many = len(v.years) > 1
+    head = ["Stream", "Budget", *(num(fy(y), None) for y in v.years)] + (
+        [num("All years", None)] if many else []
+    )
     rows = []
-    for st in streams:
-        vals = [float(amounts.at[y, st]) for y in d.years]
-        row = [
-            words.stream_label(st, sc),
-            sc.streams[st].budget.capitalize(),
-            *(num(money(v), v) for v in vals),
-        ]
-        if len(d.years) > 1:
-            row.append(num(money(sum(vals)), sum(vals)))
-        rows.append(row)
-    tot = [float(totals.at[y, "amount_gbp"]) for y in d.years]
+    for st in v.streams:
+        row = [st.label, st.budget.capitalize(), *(num(money(a), a) for a in st.amounts)]
+        rows.append(row + ([num(money(sum(st.amounts)), sum(st.amounts))] if many else []))
     foot = [
-        ["Total", "", *(num(money(v), v) for v in tot)]
-        + ([num(money(sum(tot)), sum(tot))] if len(d.years) > 1 else [])
+        ["Total", "", *(num(money(a), a) for a in v.total)]
+        + ([num(money(sum(v.total)), sum(v.total))] if many else [])
     ]
-    integrated = bool(s.areas.at[code, "integrated"])
+    mix = any(r.kind == "ring_fenced_mix" for r in sc.rules.values())
     kind = (
         el(
             "p",
             el("strong", "Integrated settlement (single pot). "),
-            "The authority receives one pot and decides how to spend it across the streams; the stream figures show where the model expects the money to buy the most.",
+            "The authority receives one pot and decides how to spend it across the streams; the stream "
+            "figures show where the model expects the money to buy the most.",
         )
-        if integrated
+        if v.integrated
         else el(
             "p",
             el("strong", "Ring-fenced streams. "),
             "Each stream's money is for that stream"
             + (
                 " and, under the stream-mix rule, each stream stays close to its share of the baseline."
-                if any(r.kind == "ring_fenced_mix" for r in sc.rules.values())
+                if mix
                 else "."
             ),
         )
     )
-    series = [(words.stream_label(st, sc), [float(amounts.at[y, st]) for y in d.years]) for st in streams]
+    series = [(st.label, st.amounts) for st in v.streams]
     alt = (
-        f"Stacked bar chart of {d.name(code)}'s settlement by stream: "
-        + "; ".join(f"{fy(y)} {money(v)}" for y, v in zip(d.years, tot, strict=True))
+        f"Stacked bar chart of {v.name}'s settlement by stream: "
+        + "; ".join(f"{fy(y)} {money(a)}" for y, a in zip(v.years, v.total, strict=True))
         + ". The table above has every figure."
     )
-    chart = charts.stacked_bars([fy(y) for y in d.years], series, alt=alt, prefix="streams-chart", fmt=money)
+    chart = charts.stacked_bars([fy(y) for y in v.years], series, alt=alt, prefix="streams-chart", fmt=money)
     return join(
         el("h2", "Settlement by year and stream", id="settlement"),
         kind,
-        table(f"{d.name(code)}: settlement by year and stream", head, rows, foot=foot, id="streams"),
-        el("figure", el("figcaption", "Settlement by year, stacked by stream"), chart),
+        table(f"{v.name}: settlement by year and stream, {_terms(v)}", head, rows, foot=foot, id="streams"),
+        el("figure", el("figcaption", "Settlement by year, stacked by stream"), chart, class_="no-print"),
     )
 
 
-def per_head_section(d: ReportData, code: str) -> Markup:
-    t = d.totals_by_area[code]
-    region = d.region(code)
-    region_ph = (
-        d.region_per_head.loc[region].to_dict()
-        if region is not None and region in d.region_per_head.index
-        else {}
+def terms_section(ctx: ReportContext, v: AreaView) -> Markup:
+    """The settlement in cash and in real terms, with the change on the year before and on the baseline."""
+    base = ctx.baseline_year
+    head = ["", *(num(fy(y), None) for y in v.years)]
+
+    def line(label: str, values: list[float], fmt) -> list[Any]:
+        return [label, *(num(fmt(x), x) for x in values)]
+
+    signed = lambda x: pct(x, signed=True)  # noqa: E731
+    rows = [
+        line("Cash", v.cash, money),
+        line("Change on the year before", v.change_cash, signed),
+        line(f"Change since {base}", v.since_base_cash, signed),
+        line(f"Real terms ({base} prices)", v.real, money),
+        line("Change on the year before", v.change_real, signed),
+        line(f"Change since {base}", v.since_base_real, signed),
+    ]
+    note = (
+        f"The baseline, {money(v.baseline)} in {base}, is the same in both. Real terms take out inflation "
+        f"(the GDP deflator the scenario assumes), so they show what the money buys at {base} prices."
     )
-    nb = d.neighbours[code]
-    nb_ph = d.group_per_head(nb)
-    head = ["Year", num(d.name(code), None)]
-    if region_ph:
-        head.append(num(f"{region} (region)", None))
-    if nb_ph:
-        head.append(num("Its neighbours together", None))
-    head.append(num("National average", None))
-    rows = []
-    for y in d.years:
-        row = [fy(y), num(per_head(t.at[y, "per_head_gbp"]), t.at[y, "per_head_gbp"])]
-        if region_ph:
-            row.append(num(per_head(region_ph.get(y)), region_ph.get(y)))
-        if nb_ph:
-            row.append(num(per_head(nb_ph.get(y)), nb_ph.get(y)))
-        row.append(num(per_head(d.national_per_head[y]), d.national_per_head[y]))
-        rows.append(row)
-    last = d.years[-1]
-    mine, nat = float(t.at[last, "per_head_gbp"]), float(d.national_per_head[last])
-    sentence = f"In {fy(last)} {d.name(code)} receives {per_head(mine)} per resident, {_vs(mine, nat)} the national average of {per_head(nat)}."
-    items = [(d.name(code), mine, True)]
-    if region_ph:
-        items.append((f"{region}", float(region_ph[last]), False))
-    if nb_ph:
-        items.append(("Neighbours together", float(nb_ph[last]), False))
-    items.append(("National average", nat, False))
+    return join(
+        el("h2", "Cash and real terms", id="terms"),
+        table(f"{v.name}: settlement in cash and in real terms", head, rows, id="terms-table"),
+        el("p", note, class_="muted"),
+    )
+
+
+def per_head_section(ctx: ReportContext, v: AreaView) -> Markup:
+    head = ["Year", *(num(c.label, None) for c in v.comparators)]
+    rows = [
+        [fy(y), *(num(per_head(c.per_head[t]), c.per_head[t]) for c in v.comparators)]
+        for t, y in enumerate(v.years)
+    ]
+    last = v.years[-1]
+    mine, nat = v.comparators[0].per_head[-1], v.comparators[-1].per_head[-1]
+    sentence = (
+        f"In {fy(last)} {v.name} receives {per_head(mine)} per resident, {_vs(mine, nat)} the national "
+        f"average of {per_head(nat)}."
+    )
+    items = [(c.label, c.per_head[-1], c.this_area) for c in v.comparators]
     alt = (
         f"Bar chart of £ per head in {fy(last)}: "
-        + "; ".join(f"{k} {per_head(v)}" for k, v, _ in items)
+        + "; ".join(f"{k} {per_head(x)}" for k, x, _ in items)
         + "."
     )
     chart = charts.bars(items, alt=alt, prefix="per-head-chart", fmt=per_head)
     return join(
-        el("h2", "Per head, against the national average", id="per-head"),
+        el("h2", "Per head, against others", id="per-head"),
         el("p", sentence),
         table(
-            f"{d.name(code)}: £ per resident by year, with its region, neighbours and the nation",
+            f"{v.name}: £ per resident by year ({_terms(v)}), with its region, neighbours, similar councils and the nation",
             head,
             rows,
             id="per-head-table",
         ),
-        el("figure", el("figcaption", f"£ per resident in {fy(last)}"), chart),
+        el("figure", el("figcaption", f"£ per resident in {fy(last)}"), chart, class_="no-print"),
     )
 
 
-def neighbours_section(d: ReportData, code: str) -> Markup:
-    nb = d.neighbours[code]
-    if not nb:
+def _peer_rows(ctx: ReportContext, v: AreaView, peers: list[Peer], with_tier: bool) -> list[list[Any]]:
+    rows = []
+    for p in [v.itself, *peers]:
+        name = (
+            el("strong", f"{p.name} (this area)")
+            if p.code == v.code
+            else el("a", p.name, href=ctx.pages[p.code])
+        )
+        row: list[Any] = [name]
+        if ctx.region_column:
+            row.append(p.region or "")
+        if with_tier:
+            row.append(p.tier or "")
+        row += [
+            num(per_head(p.per_head), p.per_head),
+            num(pct(p.change_vs_baseline_pct, signed=True), p.change_vs_baseline_pct),
+            "Single pot" if p.integrated else "Ring-fenced",
+        ]
+        rows.append(row)
+    return rows
+
+
+def _peer_head(ctx: ReportContext, first: str, with_tier: bool) -> list[Any]:
+    return (
+        [first]
+        + (["Region"] if ctx.region_column else [])
+        + (["Tier"] if with_tier else [])
+        + [
+            num("£ per head a year", None),
+            num(f"Change {fy(ctx.years[-1])} on baseline ({ctx.scenario.amounts})", None),
+            "Settlement",
+        ]
+    )
+
+
+def neighbours_section(ctx: ReportContext, v: AreaView) -> Markup:
+    if not v.neighbours:
         return join(
             el("h2", "Neighbours", id="neighbours"), el("p", "No area shares a boundary with this one.")
         )
-    pa = d.per_area
-    head = (
-        ["Neighbour"]
-        + (["Region"] if d.region_column else [])
-        + [num("£ per head a year", None), num(f"Change {fy(d.years[-1])} on baseline", None), "Settlement"]
-    )
-    rows = []
-    for c in [code, *nb]:
-        r = pa.loc[c]
-        name = (
-            el("strong", f"{r.area_name} (this area)") if c == code else el("a", r.area_name, href=d.pages[c])
-        )
-        row: list[Any] = [name]
-        if d.region_column:
-            row.append(r.region if isinstance(r.region, str) else "")
-        row += [
-            num(per_head(r.per_head_gbp), r.per_head_gbp),
-            num(signed_pct(r.change_vs_baseline_pct), r.change_vs_baseline_pct),
-            "Single pot" if r.integrated else "Ring-fenced",
-        ]
-        rows.append(row)
+    n = len(v.neighbours)
     return join(
         el("h2", "Neighbours", id="neighbours"),
-        el(
-            "p",
-            f"{len(nb)} {'area shares' if len(nb) == 1 else 'areas share'} a boundary with {d.name(code)}.",
+        el("p", f"{n} {'area shares' if n == 1 else 'areas share'} a boundary with {v.name}."),
+        table(
+            f"{v.name} and its neighbours, {ctx.year_range()}",
+            _peer_head(ctx, "Neighbour", False),
+            _peer_rows(ctx, v, v.neighbours, False),
+            sortable=True,
+            print_hide=True,
         ),
-        table(f"{d.name(code)} and its neighbours, {d.year_range()}", head, rows, sortable=True),
     )
 
 
-def comparison_section(d: ReportData, code: str, cmp: Any) -> Markup:
+def similar_section(ctx: ReportContext, v: AreaView) -> Markup:
+    if not v.similar:
+        return Markup("")
+    indicators = {m.indicator: m.label or m.indicator for m in ctx.scenario.missions.values()}
+    used = and_list([indicators.get(c, "population") for c in ctx.similar.columns])
+    note = (
+        f"The {len(v.similar)} councils most like {v.name} in need and size, wherever they are: nearest on "
+        f"{used}, each standardised, among areas of the same tier, as CIPFA's nearest neighbours compare "
+        "councils (the documentation gives the method)."
+    )
+    return join(
+        el("h2", "Similar councils", id="similar"),
+        el("p", note),
+        table(
+            f"{v.name} and similar councils, {ctx.year_range()}",
+            _peer_head(ctx, "Council", True),
+            _peer_rows(ctx, v, v.similar, True),
+            sortable=True,
+            id="similar-table",
+        ),
+    )
+
+
+def comparison_section(ctx: ReportContext, code: str, cmp: Any) -> Markup:
     if cmp is None:
         return Markup("")
     a, b = cmp.names
     t = cmp.by_area_year
     rows = []
-    for y in d.years:
+    for y in ctx.years:
         if (code, y) not in t.index:
             continue
         r = t.loc[(code, y)]
@@ -204,8 +243,8 @@ def comparison_section(d: ReportData, code: str, cmp: Any) -> Markup:
                 fy(y),
                 num(money(r[f"{a}_gbp"]), r[f"{a}_gbp"]),
                 num(money(r[f"{b}_gbp"]), r[f"{b}_gbp"]),
-                num(signed_money(r["change_gbp"]), r["change_gbp"]),
-                num(signed_pct(r["change_pct"]), r["change_pct"]),
+                num(money(r["change_gbp"], signed=True), r["change_gbp"]),
+                num(pct(r["change_pct"], signed=True), r["change_pct"]),
             ]
         )
     if not rows:
@@ -213,7 +252,7 @@ def comparison_section(d: ReportData, code: str, cmp: Any) -> Markup:
     return join(
         el("h2", f"Against {a}", id="comparison"),
         table(
-            f"{d.name(code)}: {b} against {a}",
+            f"{ctx.name(code)}: {b} against {a}",
             ["Year", num(a, None), num(b, None), num("Change", None), num("Change %", None)],
             rows,
         ),
@@ -221,68 +260,80 @@ def comparison_section(d: ReportData, code: str, cmp: Any) -> Markup:
     )
 
 
-def area_page(d: ReportData, code: str, map_svg: str | None, cmp: Any = None) -> str:
-    s = d.s
-    name = d.name(code)
-    pa = d.per_area.loc[code]
-    last = d.years[-1]
-    nat = float(pd.Series(d.national_per_head).mean())
-    region = d.region(code)
-    tier_col = s.scenario.geography.tier_column
-    tier = s.areas.at[code, tier_col] if tier_col in s.areas.columns else None
+def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Any = None) -> str:
+    v = area_view(ctx, code)
+    last = v.years[-1]
+    nat = float(ctx.national_per_head.mean())
+    mine = sum(v.total) / len(v.years) / v.population
     bits = [
         code,
-        *([region] if region else []),
-        *([str(tier)] if isinstance(tier, str) else []),
-        f"population {people(pa.population)}",
+        *([v.region] if v.region else []),
+        *([v.tier] if v.tier else []),
+        f"population {count(v.population)}",
     ]
     key = facts(
         [
-            (f"Settlement, {d.year_range()}", money(pa.total_gbp), f"{money(pa.last_gbp)} in {fy(last)}"),
             (
-                "Per head a year",
-                per_head(pa.per_head_gbp),
-                f"{_vs(pa.per_head_gbp, nat)} the national {per_head(nat)}",
+                f"Settlement, {ctx.year_range()}",
+                money(sum(v.total)),
+                f"{money(v.total[-1])} in {fy(last)} ({_terms(v)})",
             ),
+            ("Per head a year", per_head(mine), f"{_vs(mine, nat)} the national {per_head(nat)}"),
             (
                 f"Change in {fy(last)}",
-                signed_pct(pa.change_vs_baseline_pct),
-                f"on {money(pa.baseline_gbp)} in {d.baseline_year}",
+                f"{pct(v.since_base_cash[-1], signed=True)} cash",
+                f"{pct(v.since_base_real[-1], signed=True)} in real terms, on {money(v.baseline)} in {ctx.baseline_year}",
             ),
             (
                 "Settlement type",
-                "Single pot" if pa.integrated else "Ring-fenced",
-                "integrated settlement" if pa.integrated else "streams kept separate",
+                "Single pot" if v.integrated else "Ring-fenced",
+                "integrated settlement" if v.integrated else "streams kept separate",
             ),
         ]
     )
-    nb = d.neighbours[code]
+    names = [p.name for p in v.neighbours]
     if map_svg is not None:
         where = figure(
             map_svg,
-            f"{name} and its neighbours, by settlement per head",
-            legend(d.per_head_classes, per_head),
-            note=f"{name} is outlined in black; {and_list([d.name(c) for c in nb]) or 'no area'} {'shares' if len(nb) == 1 else 'share'} a boundary with it. Select a neighbour to open its page.",
+            f"{v.name} and its neighbours, by settlement per head",
+            legend(ctx.per_head_classes, per_head),
+            note=f"{v.name} is outlined in black; {and_list(names) or 'no area'} {'shares' if len(names) == 1 else 'share'} "
+            "a boundary with it. Select a neighbour to open its page.",
             legend_title="£ per resident a year (national classes)",
         )
     else:
         where = el("p", "This settlement carries no boundaries, so there is no map.")
     body = join(
-        el("p", el("a", "All areas", href="../index.html#areas"), " › ", name, class_="crumbs"),
-        el("h1", name),
+        el("p", el("a", "All areas", href="../index.html#areas"), " › ", v.name, class_="crumbs"),
+        el("h1", v.name),
         el("p", " · ".join(bits), class_="lede"),
         key,
-        el("h2", "Where it is", id="map"),
-        el("div", where, class_="map-one"),
-        settlement_section(d, code),
-        per_head_section(d, code),
-        neighbours_section(d, code),
-        waterfall_section(d, code),
-        rules_section(d, code),
-        outcomes_section(d, code),
-        comparison_section(d, code, cmp),
+        published_section(ctx, v),
+        el("h2", "Where it is", id="map", class_="no-print"),
+        el("div", where, class_="map-one no-print"),
+        settlement_section(ctx, v),
+        terms_section(ctx, v),
+        per_head_section(ctx, v),
+        # the printed page keeps the settlement, its terms, per head, the rules and the outcomes
+        el(
+            "div",
+            similar_section(ctx, v),
+            neighbours_section(ctx, v),
+            waterfall_section(ctx, v),
+            class_="no-print",
+        ),
+        rules_section(ctx, v),
+        outcomes_section(ctx, v),
+        el("div", comparison_section(ctx, code, cmp), class_="no-print"),
     )
     nav = [("index.html#areas", "Every area"), ("index.html#prices", "What £1m buys")]
     if cmp is not None:
         nav.append(("compare.html", "Comparison"))
-    return page(f"{name}: settlement {d.year_range()}", body, depth=1, nav=nav, scenario=s.scenario.name)
+    return page(
+        f"{v.name}: settlement {ctx.year_range()} · {ctx.asked.headline}",
+        body,
+        depth=1,
+        nav=nav,
+        asked=ctx.asked,
+        attribution=ctx.attribution,
+    )

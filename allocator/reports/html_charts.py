@@ -2,7 +2,10 @@
 
 Each chart is ``role="img"`` with a ``<title>`` (its text alternative, ``aria-labelledby``); the same
 figures are always in a table beside it. Text in the SVG is escaped. Coordinates are rounded, so the
-output is small and the same inputs give the same bytes.
+output is small and the same inputs give the same bytes. Charts are 400 units wide, so their 12-unit text
+stays readable when a phone shows them 350 pixels wide. A label too long for its space wraps onto a
+second line, and past that is shortened with an ellipsis, never cut by the chart's edge; the full label
+is then its hover text.
 """
 
 from __future__ import annotations
@@ -44,6 +47,57 @@ def _text(
     )
 
 
+CHAR_EM = 0.53
+"""Average width of a character in ems of the font size (sans-serif text, a safe estimate)."""
+
+
+def text_width(s: str, size: float = 12, bold: bool = False) -> float:
+    return len(s) * size * (CHAR_EM + (0.04 if bold else 0.0))
+
+
+def fit(label: str, width: float, size: float = 12, bold: bool = False, lines: int = 2) -> list[str]:
+    """``label`` in at most ``lines`` lines of at most ``width`` units: wrapped at spaces, the last line
+    shortened with an ellipsis if it still does not fit."""
+    if text_width(label, size, bold) <= width:
+        return [label]
+    out, current = [], ""
+    for word in label.split():
+        trial = f"{current} {word}".strip()
+        if text_width(trial, size, bold) <= width or not current:
+            current = trial
+        else:
+            out.append(current)
+            current = word
+    out.append(current)
+    if len(out) > lines:
+        out = [*out[: lines - 1], " ".join(out[lines - 1 :])]
+    last = out[-1]
+    if text_width(last, size, bold) > width:
+        keep = max(int(width / (size * (CHAR_EM + (0.04 if bold else 0.0)))) - 1, 1)
+        out[-1] = last[:keep].rstrip(" ,") + "…"
+    return out
+
+
+def _label(
+    x: float,
+    y: float,
+    label: str,
+    width: float,
+    anchor: str = "end",
+    size: float = 12,
+    weight: str = "",
+    lines: int = 2,
+) -> str:
+    """A label fitted to ``width`` in at most ``lines`` lines (see ``fit``), centred on ``y``; its full
+    text as hover text when it had to be shortened."""
+    lines = fit(label, width, size, bool(weight), lines)
+    top = y - (len(lines) - 1) * size * 0.55
+    parts = [_text(x, top + k * size * 1.1, line, anchor, size, INK, weight) for k, line in enumerate(lines)]
+    if lines[-1].endswith("…"):
+        return f"<g><title>{esc(label)}</title>{''.join(parts)}</g>"
+    return "".join(parts)
+
+
 def nice_ticks(hi: float, n: int = 5) -> list[float]:
     """Round tick values from 0 to at least ``hi``."""
     if hi <= 0 or not math.isfinite(hi):
@@ -61,11 +115,11 @@ def stacked_bars(
     alt: str,
     prefix: str,
     fmt: Callable[[float], str],
-    width: float = 560,
+    width: float = 400,
 ) -> Markup:
     """Vertical stacked bars, one per category (e.g. year), one segment per series (e.g. stream), with
     each bar's total above it and a legend below."""
-    plot_h, top, left, right = 230.0, 26.0, 70.0, 12.0
+    plot_h, top, left, right = 200.0, 26.0, 64.0, 8.0
     totals = [sum(max(v[i], 0.0) for _, v in series) for i in range(len(categories))]
     ticks = nice_ticks(max(totals, default=0.0))
     scale = plot_h / ticks[-1]
@@ -78,7 +132,7 @@ def stacked_bars(
         body.append(
             f'<line x1="{_r(left)}" x2="{_r(width - right)}" y1="{_r(y)}" y2="{_r(y)}" stroke="{GRID}"/>'
         )
-        body.append(_text(left - 6, y + 4, fmt(t), "end", 11, MUTED))
+        body.append(_text(left - 6, y + 4, fmt(t), "end", 12, MUTED))
     for i, cat in enumerate(categories):
         x = left + slot * i + (slot - bar_w) / 2
         y = top + plot_h
@@ -101,17 +155,25 @@ def stacked_bars(
     body.append(
         f'<line x1="{_r(left)}" x2="{_r(width - right)}" y1="{_r(top + plot_h)}" y2="{_r(top + plot_h)}" stroke="{INK}"/>'
     )
-    # legend: two columns
+    # legend: two columns when every label fits one, else one column
     ly = top + plot_h + 44
     col_w = (width - 20) / 2
+    columns = 2 if all(text_width(label) <= col_w - 20 for label, _ in series) else 1
+    col_w = (width - 20) / columns
     for k, (label, _) in enumerate(series):
-        cx = 10 + (k % 2) * col_w
-        cy = ly + (k // 2) * 20
+        cx = 10 + (k % columns) * col_w
+        cy = ly + (k // columns) * 20
         body.append(
             f'<rect x="{_r(cx)}" y="{_r(cy - 10)}" width="12" height="12" fill="{PALETTE[k % len(PALETTE)]}"/>'
         )
-        body.append(_text(cx + 18, cy, label, "start", 12))
-    height = ly + ((len(series) + 1) // 2) * 20 + 4
+        text = fit(label, col_w - 22, lines=1)[0]
+        tip = f"<title>{esc(label)}</title>" if text != label else ""
+        body.append(
+            f"<g>{tip}{_text(cx + 18, cy, text, 'start', 12)}</g>"
+            if tip
+            else _text(cx + 18, cy, text, "start", 12)
+        )
+    height = ly + ((len(series) + columns - 1) // columns) * 20 + 4
     return _svg(width, height, alt, prefix, body)
 
 
@@ -122,12 +184,12 @@ def waterfall(
     prefix: str,
     fmt: Callable[[float], str],
     signed: Callable[[float], str],
-    width: float = 560,
+    width: float = 400,
 ) -> Markup:
     """A horizontal waterfall: the first and last steps are totals (bars from zero), the ones between
     are changes, each bar floating from the previous running total; grey totals, blue rises, orange
     falls. Labels name each step and its amount (totals) or change."""
-    label_w, right, row_h, top = 190.0, 78.0, 30.0, 8.0
+    label_w, right, row_h, top = 132.0, 70.0, 32.0, 8.0
     plot_w = width - label_w - right
     running, spans = 0.0, []
     for i, (label, amount) in enumerate(steps):
@@ -149,13 +211,15 @@ def waterfall(
         x0, x1 = sorted((x_of(a), x_of(b)))
         w = max(x1 - x0, 1.0)
         body.append(
-            _text(label_w - 8, y + row_h / 2 + 4, label, "end", 12, INK, "600" if kind == "total" else "")
+            _label(
+                label_w - 8, y + row_h / 2 + 4, label, label_w - 12, weight="600" if kind == "total" else ""
+            )
         )
         body.append(
             f'<rect x="{_r(x0)}" y="{_r(y + 5)}" width="{_r(w)}" height="{_r(row_h - 10)}" fill="{colours[kind]}"/>'
         )
         value = fmt(amount) if kind == "total" else signed(amount)
-        body.append(_text(x0 + w + 5, y + row_h / 2 + 4, value, "start", 11.5, INK))
+        body.append(_text(x0 + w + 5, y + row_h / 2 + 4, value, "start", 12, INK))
         if i < len(spans) - 1:
             nxt = spans[i + 1]
             join_x = x_of(b) if kind != "total" else x_of(amount)
@@ -175,23 +239,27 @@ def bars(
     alt: str,
     prefix: str,
     fmt: Callable[[float], str],
-    width: float = 560,
+    width: float = 400,
 ) -> Markup:
     """Horizontal bars to compare a few figures (e.g. £ per head here, in the region and nationally);
     highlighted items are dark, the rest pale."""
-    label_w, right, row_h, top = 170.0, 64.0, 28.0, 4.0
+    label_w, right, top = 170.0, 58.0, 4.0
+    most = max((len(fit(label, label_w - 12, lines=3)) for label, _, _ in items), default=1)
+    row_h = {1: 28.0, 2: 34.0}.get(most, 44.0)
     plot_w = width - label_w - right
     hi = max((v for _, v, _ in items if math.isfinite(v)), default=1.0) or 1.0
     body: list[str] = []
     for i, (label, value, strong) in enumerate(items):
         y = top + i * row_h
         w = max(value, 0.0) / hi * plot_w if math.isfinite(value) else 0.0
-        body.append(_text(label_w - 8, y + row_h / 2 + 4, label, "end", 12, INK, "600" if strong else ""))
+        body.append(
+            _label(label_w - 8, y + row_h / 2 + 4, label, label_w - 12, weight="600" if strong else "")
+        )
         body.append(
             f'<rect x="{_r(label_w)}" y="{_r(y + 5)}" width="{_r(w)}" height="{_r(row_h - 10)}" '
             f'fill="{"#0b3c5d" if strong else "#9fb6c8"}"/>'
         )
-        body.append(_text(label_w + w + 5, y + row_h / 2 + 4, fmt(value), "start", 11.5))
+        body.append(_text(label_w + w + 5, y + row_h / 2 + 4, fmt(value), "start", 12))
     body.append(
         f'<line x1="{_r(label_w)}" x2="{_r(label_w)}" y1="{_r(top)}" y2="{_r(top + len(items) * row_h)}" stroke="{INK}"/>'
     )

@@ -7,42 +7,41 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.compare import Comparison
-from allocator.reports.html_data import ReportData
-from allocator.reports.html_kit import (
-    el,
-    facts,
-    figure,
-    filter_box,
-    join,
-    money,
-    num,
-    page,
-    signed_money,
-    signed_pct,
-    signed_per_head,
-    table,
-)
+from allocator.compare import NO_CHANGE_PER_HEAD_GBP, Comparison
+from allocator.reports.asked import Asked
+from allocator.reports.context import ReportContext
+from allocator.reports.html_kit import Markup, el, facts, figure, filter_box, join, num, page, table
 from allocator.reports.maps import legend
-from allocator.units import fy
+from allocator.units import fy, money, pct, per_head
 
 
-def _area_rows(d: ReportData, cmp: Comparison, frame: pd.DataFrame, n_years: int) -> list[list[Any]]:
+def _signed_head(x: float) -> str:
+    return per_head(x, signed=True)
+
+
+def _legend_head(x: float) -> str:
+    """A class boundary: pence near zero, so the edges of "no change" read as such (-£0.50, +£0.50)."""
+    return per_head(x, signed=True, pence=abs(x) < 1)
+
+
+def _area_rows(d: ReportContext, cmp: Comparison, frame: pd.DataFrame) -> list[list[Any]]:
     a, b = cmp.names
     rows = []
     for code, r in frame.iterrows():
         name = r["area_name"] if isinstance(r["area_name"], str) else str(code)
         link = el("a", name, href=f"areas/{d.pages[code]}") if code in d.pages else name
-        ph = r["change_per_head_gbp"] / n_years
+        ph = r["change_per_head_gbp"]
         rows.append(
             [
                 link,
                 code,
                 num(money(r[f"{a}_gbp"]), r[f"{a}_gbp"]),
                 num(money(r[f"{b}_gbp"]), r[f"{b}_gbp"]),
-                num(signed_money(r["change_gbp"]), r["change_gbp"]),
-                num(signed_pct(r["change_pct"]), r["change_pct"]) if r[f"{a}_gbp"] else num("new", None),
-                num(signed_per_head(ph), ph),
+                num(money(r["change_gbp"], signed=True), r["change_gbp"]),
+                num(pct(r["change_pct"], signed=True), r["change_pct"])
+                if r[f"{a}_gbp"]
+                else num("new", None),
+                num(_signed_head(ph), ph),
             ]
         )
     return rows
@@ -61,27 +60,52 @@ def _head(cmp: Comparison) -> list[Any]:
     ]
 
 
-def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: Any, n: int = 10) -> str:
+def asked_section(a: str, b: str, asked_a: Asked | None, asked_b: Asked) -> Markup:
+    """What each of the two runs was asked."""
+    items = []
+    for name, asked in ((a, asked_a), (b, asked_b)):
+        if asked is None:
+            continue
+        lines = asked.lines()
+        items.append(
+            el(
+                "li",
+                el("strong", name),
+                ": ",
+                lines[0].removeprefix("Scenario: "),
+                el("ul", [el("li", x) for x in lines[1:]]) if len(lines) > 1 else None,
+            )
+        )
+    return el("ul", items, class_="runs")
+
+
+def compare_page(
+    d: ReportContext,
+    cmp: Comparison,
+    other: ReportContext | None,
+    map_svg: str | None,
+    classes: Any,
+    n: int = 10,
+) -> str:
     a, b = cmp.names
     by_area = cmp.by_area
-    n_years = len(d.years)
     total_a, total_b = float(by_area[f"{a}_gbp"].sum()), float(by_area[f"{b}_gbp"].sum())
-    gaining = int((by_area["change_gbp"] > 0.5).sum())
-    losing = int((by_area["change_gbp"] < -0.5).sum())
+    gaining, losing, same = cmp.counts()
     dv = cmp.value.at["V", "change"] if "V" in cmp.value.index else None
+    threshold = per_head(NO_CHANGE_PER_HEAD_GBP, pence=True)
     key = facts(
         [
-            ("Change in the total", signed_money(total_b - total_a), f"{money(total_a)} to {money(total_b)}"),
+            (
+                "Change in the total",
+                money(total_b - total_a, signed=True),
+                f"{money(total_a)} to {money(total_b)}",
+            ),
             (
                 "Change in mission value (V)",
-                signed_money(dv) if dv is not None and pd.notna(dv) else "–",
+                money(dv, signed=True) if dv is not None and pd.notna(dv) else "–",
                 f"{b} against {a}",
             ),
-            (
-                "Areas gaining",
-                f"{gaining:,}",
-                f"{losing:,} losing, {len(by_area) - gaining - losing:,} unchanged",
-            ),
+            ("Areas gaining", f"{gaining:,}", f"{losing:,} losing, {same:,} with no change"),
         ]
     )
     yb = cmp.by_year.reset_index()
@@ -91,7 +115,7 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
             str(r["budget"]).capitalize(),
             num(money(r[f"{a}_gbp"]), r[f"{a}_gbp"]),
             num(money(r[f"{b}_gbp"]), r[f"{b}_gbp"]),
-            num(signed_money(r["change_gbp"]), r["change_gbp"]),
+            num(money(r["change_gbp"], signed=True), r["change_gbp"]),
         ]
         for _, r in yb.iterrows()
     ]
@@ -104,17 +128,16 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
                     labels.get(str(measure), str(measure)),
                     num(money(r[a]), r[a]),
                     num(money(r[b]), r[b]),
-                    num(signed_money(r["change"]), r["change"]),
+                    num(money(r["change"], signed=True), r["change"]),
                 ]
             )
     winners, losers = cmp.winners_and_losers(n)
-    winners = winners[winners["change_gbp"] > 0.5]
-    losers = losers[losers["change_gbp"] < -0.5]
+    no_change = f"No change (under {threshold} per resident a year either way)"
     if map_svg is not None:
         fig = figure(
             map_svg,
             f"Change in £ per head a year, {b} against {a}",
-            legend(classes, signed_per_head),
+            legend(classes, _legend_head, no_change=no_change),
             legend_title="Change in £ per resident a year",
             note="Select an area to open its page.",
         )
@@ -126,9 +149,11 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
         el("h1", f"Comparison: {b} against {a}"),
         el(
             "p",
-            f"Every change is {b} minus {a}, summed over {d.year_range()}; the area pages are those of {b}.",
+            f"Every change is {b} minus {a}, summed over {d.year_range()}, and per resident a year; "
+            f"the area pages are those of {b}.",
             class_="lede",
         ),
+        asked_section(a, b, other.asked if other is not None else None, d.asked),
         key,
         el("h2", "By year and budget", id="by-year"),
         table(
@@ -146,12 +171,16 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
         el("h2", "Map of the change", id="map"),
         el("div", fig, class_="map-one"),
         el("h2", "Biggest winners and losers", id="winners"),
-        el("p", "Ranked by the change in £ per resident, so that large and small areas compare fairly."),
+        el(
+            "p",
+            "Ranked by the change in £ per resident a year, so that large and small areas compare fairly; "
+            f"an area that moves by less than {threshold} per resident a year either way is not listed.",
+        ),
         el("h3", f"Biggest winners ({len(winners)})"),
         table(
             f"The {len(winners)} areas gaining most per head",
             _head(cmp),
-            _area_rows(d, cmp, winners, n_years),
+            _area_rows(d, cmp, winners),
             id="winners-table",
         )
         if len(winners)
@@ -160,7 +189,7 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
         table(
             f"The {len(losers)} areas losing most per head",
             _head(cmp),
-            _area_rows(d, cmp, losers, n_years),
+            _area_rows(d, cmp, losers),
             id="losers-table",
         )
         if len(losers)
@@ -170,11 +199,11 @@ def compare_page(d: ReportData, cmp: Comparison, map_svg: str | None, classes: A
         table(
             f"Every area, {b} against {a} ({len(by_area)} areas)",
             _head(cmp),
-            _area_rows(d, cmp, by_area.sort_values("area_name"), n_years),
+            _area_rows(d, cmp, by_area.sort_values("area_name")),
             sortable=True,
             id="compare-areas",
             class_="wide",
         ),
     )
     nav = [("index.html#areas", "Every area"), ("compare.html#winners", "Winners and losers")]
-    return page(f"Comparison: {b} against {a}", body, nav=nav, scenario=d.s.scenario.name)
+    return page(f"Comparison: {b} against {a}", body, nav=nav, asked=d.asked, attribution=d.attribution)

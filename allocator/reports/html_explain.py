@@ -5,35 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from allocator.reports import html_charts as charts
-from allocator.reports import html_words as words
-from allocator.reports.html_data import ReportData
-from allocator.reports.html_kit import (
-    Markup,
-    el,
-    join,
-    money,
-    num,
-    number,
-    signed_money,
-    signed_number,
-    table,
-)
-from allocator.units import fy
-
-STEP_HELP = [
-    ("Baseline", "what the area received in {base}."),
-    ("Formula target", "its fair share of the envelope by need, if it moved there at once."),
-    ("After phasing", "the move to the formula target, phased in over the years."),
-    (
-        "After the rules",
-        "floors, ceilings and the other rules applied to the phased target (the formula allocation).",
-    ),
-    ("Settlement", "after optimisation: money moved to where it buys most mission value, within the rules."),
-]
-
+from allocator.reports.area_view import AreaView
+from allocator.reports.context import ReportContext
+from allocator.reports.html_kit import Markup, el, join, num, table
+from allocator.units import fy, money, number, pct
 
 CHART_STEPS = [
     "Baseline",
@@ -45,128 +21,107 @@ CHART_STEPS = [
 ]
 
 
-def waterfall_section(d: ReportData, code: str) -> Markup:
-    amounts = d.waterfall_by_area[code]
-    labels = [lbl for lbl, _ in STEP_HELP]
+def waterfall_section(ctx: ReportContext, v: AreaView) -> Markup:
     rows = []
-    for i, label in enumerate(labels):
+    for i, (label, _, amounts) in enumerate(v.waterfall):
         cells: list[Any] = [label]
-        for y in d.years:
-            v = float(amounts.at[i, y])
-            cells.append(num(money(v), v))
-            change = v - float(amounts.at[i - 1, y]) if i > 0 else None
-            cells.append(num(signed_money(change), change) if change is not None else "")
+        for t, a in enumerate(amounts):
+            cells.append(num(money(a), a))
+            change = a - v.waterfall[i - 1][2][t] if i > 0 else None
+            cells.append(num(money(change, signed=True), change) if change is not None else "")
         rows.append(cells)
     head: list[Any] = ["Step"]
-    for y in d.years:
+    for y in v.years:
         head += [num(fy(y), None), num(join("Change", el("span", f" in {fy(y)}", class_="vh")), None)]
     figs = []
-    for y in d.years:
-        vals = [float(amounts.at[i, y]) for i in range(len(labels))]
+    for t, y in enumerate(v.years):
+        vals = [step[2][t] for step in v.waterfall]
         changes = [vals[i] - vals[i - 1] for i in range(1, len(vals))]
         steps = list(zip(CHART_STEPS, [vals[0], *changes, vals[-1]], strict=True))
         alt = (
             f"Waterfall for {fy(y)}: baseline {money(vals[0])}, formula target {money(vals[1])}, after phasing "
             f"{money(vals[2])}, after the rules {money(vals[3])}, settlement {money(vals[4])}."
         )
-        chart = charts.waterfall(steps, alt=alt, prefix=f"waterfall-{y}", fmt=money, signed=signed_money)
+        chart = charts.waterfall(
+            steps, alt=alt, prefix=f"waterfall-{y}", fmt=money, signed=lambda x: money(x, signed=True)
+        )
         figs.append(el("figure", el("figcaption", f"From baseline to settlement, {fy(y)}"), chart))
-    help_items = [join(el("dt", k), el("dd", v.format(base=d.baseline_year))) for k, v in STEP_HELP]
+    help_items = [join(el("dt", label), el("dd", meaning)) for label, meaning, _ in v.waterfall]
     return join(
         el("h2", "How the figure was reached", id="waterfall"),
         el("dl", help_items, class_="steps"),
-        table(f"{d.name(code)}: from baseline to settlement, each year", head, rows, id="waterfall-table"),
-        el("div", figs, class_="figures wide-figures"),
+        table(f"{v.name}: from baseline to settlement, each year", head, rows, id="waterfall-table"),
+        el("div", figs, class_="figures wide-figures no-print"),
     )
 
 
-def rules_section(d: ReportData, code: str) -> Markup:
-    held = words.holding_rules(d.binding_by_area.get(code), code, d.s.scenario)
-    if not held:
+def rules_section(ctx: ReportContext, v: AreaView) -> Markup:
+    if not v.holdings:
         body = el(
             "p",
-            "No rule holds this area's figure at its limit: within the national envelopes, the settlement is where the optimisation put it.",
+            "No rule holds this area's figure at its limit: within the national envelopes, the settlement "
+            "is where the optimisation put it.",
         )
     else:
-        body = el(
-            "ul",
-            [
+        items = []
+        for h in v.holdings:
+            rest = h.text[len(h.label) :]
+            items.append(
                 el(
                     "li",
-                    el("strong", h["label"]),
-                    h["sentence"][len(h["label"]) :],
-                    el("span", h["description"], class_="why") if h["description"] else None,
-                    el("span", h["price"], class_="why") if h["price"] else None,
+                    el("strong", h.label),
+                    rest,
+                    el("span", h.description, class_="why") if h.description else None,
+                    el("span", h.price, class_="why") if h.price else None,
                 )
-                for h in held
-            ],
-            class_="rules",
-        )
+            )
+        body = el("ul", items, class_="rules")
     return join(el("h2", "What holds this figure where it is", id="rules"), body)
 
 
-def outcomes_section(d: ReportData, code: str) -> Markup:
-    sc = d.s.scenario
-    o = d.outcomes_by_area.get(code, pd.DataFrame())
-    if o.empty:
+def outcomes_section(ctx: ReportContext, v: AreaView) -> Markup:
+    if not v.outcomes:
         return join(
             el("h2", "What it is expected to buy", id="outcomes"), el("p", "No outcomes were projected.")
         )
+    last = fy(v.years[-1])
     head = [
         "Mission",
         "Indicator",
         num("Now", None),
-        *(num(f"Change by {fy(y)}", None) for y in d.years),
-        num("Projected", None),
-        num("National target", None),
+        *(num(fy(y), None) for y in v.years),
+        num("Gap closed", None),
+        num("Target", None),
     ]
     rows = []
-    for m, spec in sc.missions.items():
-        g = o[o["mission"] == m].set_index("year")
-        if g.empty:
-            continue
-        measure = spec.unit or words.humanise(spec.indicator)
-        better = "lower is better" if spec.direction == "lower_is_better" else "higher is better"
-        last = g.loc[d.years[-1]] if d.years[-1] in g.index else g.iloc[-1]
+    for o in v.outcomes:
+        better = "lower is better" if o.lower_is_better else "higher is better"
         rows.append(
             [
-                spec.label or words.humanise(m),
-                join(measure, el("span", better, class_="muted block")),
-                num(number(g["current_value"].iloc[0]), float(g["current_value"].iloc[0])),
-                *(
-                    num(signed_number(g.at[y, "projected_change"]), float(g.at[y, "projected_change"]))
-                    if y in g.index
-                    else ""
-                    for y in d.years
-                ),
-                num(number(last["projected_value"]), float(last["projected_value"])),
-                num(number(spec.target), spec.target),
+                o.label,
+                join(o.unit, el("span", better, class_="muted block")),
+                num(number(o.now), o.now),
+                *(num(number(c, o.decimals, signed=True), c) for c in o.change),
+                num(pct(o.gap_share) if o.gap_share is not None else "at or past target", o.gap_share),
+                num(number(o.target), o.target),
             ]
         )
-    value = d.value_by_area.get(code)
-    vrows = []
-    if value is not None and not value.empty:
-        v = value.set_index("mission")
-        for m, spec in sc.missions.items():
-            if m in v.index:
-                a, f = float(v.at[m, "value"]), float(v.at[m, "formula_value"])
-                vrows.append(
-                    [
-                        spec.label or words.humanise(m),
-                        num(money(a), a),
-                        num(money(f), f),
-                        num(signed_money(a - f), a - f),
-                    ]
-                )
+    vrows = [
+        [m, num(money(a), a), num(money(f), f), num(money(a - f, signed=True), a - f)] for m, a, f in v.value
+    ]
+    note = (
+        "For each national mission: the indicator that measures it here (in its own unit), its value now, the "
+        "change the settlement is projected to bring by each year, how much of the distance to the national "
+        f"target that change closes by {last} (“gap closed”), and the target."
+    )
     return join(
         el("h2", "What it is expected to buy", id="outcomes"),
-        el(
-            "p",
-            "For each national mission: the indicator that measures it here, its value now, the change the settlement is projected to bring by each year, and the national target.",
-        ),
-        table(f"{d.name(code)}: outcomes framework", head, rows, id="outcomes-table"),
+        el("p", note),
         table(
-            f"{d.name(code)}: mission value bought, against the formula allocation",
+            f"{v.name}: outcomes framework, projected change by each year", head, rows, id="outcomes-table"
+        ),
+        table(
+            f"{v.name}: mission value bought, against the formula allocation",
             [
                 "Mission",
                 num("This settlement", None),
@@ -174,6 +129,7 @@ def outcomes_section(d: ReportData, code: str) -> Markup:
                 num("Difference", None),
             ],
             vrows,
+            print_hide=True,
         )
         if vrows
         else None,

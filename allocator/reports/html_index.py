@@ -3,52 +3,71 @@ the verification."""
 
 from __future__ import annotations
 
-from allocator.reports import html_words as words
-from allocator.reports.html_data import ReportData
-from allocator.reports.html_kit import (
-    Markup,
-    el,
-    facts,
-    figure,
-    filter_box,
-    join,
-    money,
-    num,
-    page,
-    people,
-    per_head,
-    signed_money,
-    signed_pct,
-    table,
-)
+import numpy as np
+
+from allocator.reports import words
+from allocator.reports.context import ReportContext
+from allocator.reports.html_kit import Markup, el, facts, figure, filter_box, join, num, page, table, void
 from allocator.reports.maps import legend
-from allocator.units import fy
+from allocator.units import count, fy, money, pct, per_head
 
 
-def national_table(d: ReportData) -> Markup:
-    budgets = sorted(d.s.scenario.budgets, key=lambda b: (b != "resource", b))
-    alloc = d.s.allocations
-    by = alloc.groupby(["year", "budget"])["amount_gbp"].sum()
-    pop = float(d.s.areas["population"].sum())
-    rows, sums = [], dict.fromkeys(budgets, 0.0)
-    for y in d.years:
-        cells = [fy(y)]
-        total = 0.0
-        for b in budgets:
-            v = float(by.get((y, b), 0.0))
-            sums[b] += v
-            total += v
-            cells.append(num(money(v), v))
-        cells += [num(money(total), total), num(per_head(total / pop), total / pop)]
-        rows.append(cells)
-    grand = sum(sums.values())
-    foot = [["All years", *(num(money(sums[b]), sums[b]) for b in budgets), num(money(grand), grand), ""]]
-    head = ["Year", *(num(b.capitalize(), None) for b in budgets), num("Total", None)]
-    head.append(num("Per head", None))
-    return table("Settlement by year and budget", head, rows, foot=foot if len(d.years) > 1 else ())
+def national_table(d: ReportContext) -> Markup:
+    budgets = sorted(d.scenario.budgets, key=lambda b: (b != "resource", b))
+    by = d.s.allocations.groupby(["year", "budget"])["amount_gbp"].sum()
+    pop = float(d.population.sum())
+    amounts = np.array([[float(by.get((y, b), 0.0)) for y in d.years] for b in budgets])
+    total = amounts.sum(axis=0)
+    cash, real = d.cash(total), d.real(total)
+    base = float(d.baseline.sum())
+    other, other_name = (
+        (cash, "Cash") if d.in_real_terms else (real, f"Real terms ({d.baseline_year} prices)")
+    )
+    prev = np.concatenate([[base], total[:-1]])
+    rows = []
+    for t, y in enumerate(d.years):
+        rows.append(
+            [
+                fy(y),
+                *(num(money(amounts[k, t]), amounts[k, t]) for k in range(len(budgets))),
+                num(money(total[t]), total[t]),
+                num(per_head(total[t] / pop), total[t] / pop),
+                num(pct(total[t] / prev[t] - 1, signed=True), total[t] / prev[t] - 1),
+                num(pct(total[t] / base - 1, signed=True), total[t] / base - 1),
+                num(money(other[t]), other[t]),
+            ]
+        )
+    sums = amounts.sum(axis=1)
+    foot = [
+        [
+            "All years",
+            *(num(money(x), x) for x in sums),
+            num(money(sums.sum()), sums.sum()),
+            "",
+            "",
+            num(money(other.sum()), other.sum()),
+        ]
+    ]
+    terms = "real terms" if d.in_real_terms else "cash"
+    head = [
+        "Year",
+        *(num(b.capitalize(), None) for b in budgets),
+        num("Total", None),
+        num("Per head", None),
+        num("Change on the year before", None),
+        num(f"Change since {d.baseline_year}", None),
+        num(other_name, None),
+    ]
+    return table(
+        f"Settlement by year and budget ({terms}; baseline {money(base)} in {d.baseline_year})",
+        head,
+        rows,
+        foot=foot if len(d.years) > 1 else (),
+        id="national-table",
+    )
 
 
-def value_section(d: ReportData) -> Markup:
+def value_section(d: ReportContext) -> Markup:
     v = d.summary_value()
     if not v:
         return Markup("")
@@ -67,25 +86,25 @@ def value_section(d: ReportData) -> Markup:
             ),
             (
                 "Gain from optimising",
-                signed_money(v["gain"]),
-                signed_pct(gain_pct) + " on the formula" if gain_pct is not None else "",
+                money(v["gain"], signed=True),
+                pct(gain_pct, signed=True) + " on the formula" if gain_pct is not None else "",
             ),
         ]
     )
-    missions = d.s.scenario.missions
+    missions = d.scenario.missions
     rows = []
     if d.s.value is not None and not d.s.value.empty:
         by = d.s.value.groupby("mission")[["value", "formula_value"]].sum()
-        for m, spec in missions.items():
+        for m in missions:
             if m not in by.index:
                 continue
             a, f = float(by.at[m, "value"]), float(by.at[m, "formula_value"])
             rows.append(
                 [
-                    spec.label or words.humanise(m),
+                    words.mission_label(m, d.scenario),
                     num(money(a), a),
                     num(money(f), f),
-                    num(signed_money(a - f), a - f),
+                    num(money(a - f, signed=True), a - f),
                 ]
             )
     explain = el(
@@ -104,13 +123,13 @@ def value_section(d: ReportData) -> Markup:
     )
 
 
-def maps_section(d: ReportData, per_head_svg: str | None, change_svg: str | None) -> Markup:
+def maps_section(d: ReportContext, per_head_svg: str | None, change_svg: str | None) -> Markup:
     if per_head_svg is None:
         return join(
             el("h2", "Maps", id="maps"),
             el("p", "This settlement carries no boundaries, so there are no maps."),
         )
-    pct0 = lambda x: signed_pct(x, 0)  # noqa: E731
+    pct0 = lambda x: pct(x, d.change_digits, signed=True)  # noqa: E731
     return join(
         el("h2", "Maps", id="maps"),
         el(
@@ -136,34 +155,35 @@ def maps_section(d: ReportData, per_head_svg: str | None, change_svg: str | None
     )
 
 
-def areas_section(d: ReportData) -> Markup:
+def areas_section(d: ReportContext) -> Markup:
     pa = d.per_area
     has_region = d.region_column is not None
-    head = ["Area", "Code"]
-    if has_region:
-        head.append("Region")
+    head = ["Area", "Code"] + (["Region"] if has_region else [])
     head += [
         num("Population", None),
         num("Total, all years", None),
         num("Per head a year", None),
-        num(f"Change on {d.baseline_year}", None),
+        num(f"Change on {d.baseline_year}, cash", None),
+        num("Change, real terms", None),
         "Settlement",
         "Held by",
     ]
+    change_cash = d.cash(d.amount)[:, -1] / np.where(d.baseline > 0, d.baseline, np.nan) - 1
+    pot, fenced = el("span", "Single pot", class_="tag pot"), el("span", "Ring-fenced", class_="tag")
     rows = []
-    for code, r in pa.iterrows():
+    for i, code in enumerate(d.codes):
+        r = pa.iloc[i]
         cells = [el("a", r.area_name, href=f"areas/{d.pages[code]}"), code]
         if has_region:
-            cells.append(r.region if isinstance(r.region, str) else "")
+            cells.append(r.region or "")
         cells += [
-            num(people(r.population), r.population),
+            num(count(r.population), r.population),
             num(money(r.total_gbp), r.total_gbp),
             num(per_head(r.per_head_gbp), r.per_head_gbp),
-            num(signed_pct(r.change_vs_baseline_pct), r.change_vs_baseline_pct),
-            el("span", "Single pot", class_="tag pot")
-            if r.integrated
-            else el("span", "Ring-fenced", class_="tag"),
-            ", ".join(words.kind_name(k) for k in r.held_by) or "–",
+            num(pct(change_cash[i], signed=True), change_cash[i]),
+            num(pct(r.real_change_vs_baseline_pct, signed=True), r.real_change_vs_baseline_pct),
+            pot if r.integrated else fenced,
+            ", ".join(words.kind_label(k) for k in r.held_by) or "–",
         ]
         rows.append(cells)
     search = filter_box("Find an area by name, code or region", "area-filter", len(rows), "areas-table")
@@ -171,7 +191,8 @@ def areas_section(d: ReportData) -> Markup:
         "p",
         "Select a heading to sort by it. “Single pot”: an integrated settlement the authority spends across "
         "the streams as it judges best; “Ring-fenced”: each stream's money is for that stream. "
-        f"“Change on {d.baseline_year}”: the {fy(d.years[-1])} settlement against the {d.baseline_year} baseline. "
+        f"“Change on {d.baseline_year}”: the {fy(d.years[-1])} settlement against the {d.baseline_year} "
+        "baseline, in cash and in real terms. "
         "“Held by”: the rules that hold the area's figure where it is in at least one year.",
         class_="muted",
     )
@@ -184,7 +205,32 @@ def areas_section(d: ReportData) -> Markup:
     )
 
 
-def prices_section(d: ReportData) -> Markup:
+def jump_box(d: ReportContext) -> Markup:
+    """A box near the top of the page that opens an area's page from its name or code (report.js;
+    hidden without script)."""
+    options = [
+        void("option", value=f"{d.name(c)} ({c})", data_href=f"areas/{d.pages[c]}")
+        for c in sorted(d.codes, key=lambda c: d.name(c).lower())
+    ]
+    return el(
+        "div",
+        el("label", "Go to an area", for_="area-jump"),
+        void(
+            "input",
+            type="search",
+            id="area-jump",
+            list="area-names",
+            autocomplete="off",
+            placeholder="Name or code",
+        ),
+        el("datalist", options, id="area-names"),
+        class_="jump",
+        data_jump="area-names",
+        hidden=True,
+    )
+
+
+def prices_section(d: ReportContext) -> Markup:
     national = words.national_prices(d.s)
     rules = words.rule_prices(d.s)
     if not national and not rules:
@@ -205,7 +251,7 @@ def prices_section(d: ReportData) -> Markup:
     return join(el("h2", "What an extra £1m buys", id="prices"), body)
 
 
-def verification_section(d: ReportData) -> Markup:
+def verification_section(d: ReportContext) -> Markup:
     ver = d.s.verification
     sc = d.s.scenario
     if ver is None or ver.empty:
@@ -228,25 +274,15 @@ def verification_section(d: ReportData) -> Markup:
     )
     rows = []
     for r in ver.itertuples(index=False):
-        spec = sc.rules.get(str(r.rule_id))
-        desc = getattr(spec, "description", "") if spec is not None else ""
-        if not desc and spec is not None:
-            clause = words.meaning(spec, sc).replace("this area", "an area")
-            desc = clause[:1].upper() + clause[1:] + "."
         ok = bool(r.passed)
         result = el("span", "Holds" if ok else "Fails", class_="pass" if ok else "fail")
-        breaches = (
-            f"{int(r.violations)} (worst {money(r.max_violation_gbp)}, {r.worst})"
-            if int(r.violations)
-            else "0"
-        )
         rows.append(
             [
                 words.rule_label(str(r.rule_id), str(r.kind), sc),
-                desc,
+                words.requirement(str(r.rule_id), sc),
                 r.mode,
                 num(f"{int(r.checked):,}", int(r.checked)),
-                num(breaches, int(r.violations)),
+                num(words.verification_line(r), int(r.violations)),
                 result,
             ]
         )
@@ -264,13 +300,13 @@ def verification_section(d: ReportData) -> Markup:
 
 
 def index_page(
-    d: ReportData, per_head_svg: str | None, change_svg: str | None, compare_title: str | None
+    d: ReportContext, per_head_svg: str | None, change_svg: str | None, compare_title: str | None
 ) -> str:
     s = d.s
-    sc = s.scenario
-    n_int = int(d.per_area["integrated"].sum())
-    total = float(s.allocations["amount_gbp"].sum())
-    pop = float(s.areas["population"].sum())
+    sc = d.scenario
+    n_int = int(d.integrated.sum())
+    total = float(d.amount.sum())
+    pop = float(d.population.sum())
     intro = el(
         "p",
         f"{len(d.codes)} areas, {d.year_range()}, in {sc.amounts} terms. "
@@ -280,8 +316,12 @@ def index_page(
     )
     key = facts(
         [
-            (f"Total settlement, {d.year_range()}", money(total), f"{len(sc.streams)} streams"),
-            ("Per head a year", per_head(total / pop / len(d.years)), f"{people(pop)} residents"),
+            (
+                f"Total settlement, {d.year_range()}",
+                money(total),
+                f"{len(sc.streams)} streams, {sc.amounts} terms",
+            ),
+            ("Per head a year", per_head(total / pop / len(d.years)), f"{count(pop)} residents"),
             (
                 "Verification",
                 "Every rule holds" if s.verified else "Rules fail",
@@ -297,7 +337,8 @@ def index_page(
     if compare_title:
         nav.append(("compare.html", "Comparison"))
     body = join(
-        el("h1", f"Settlement: {sc.name}"),
+        el("h1", f"Settlement: {d.asked.headline}"),
+        jump_box(d),
         el("p", sc.description, class_="muted") if sc.description else None,
         intro,
         key,
@@ -310,4 +351,4 @@ def index_page(
         prices_section(d),
         verification_section(d),
     )
-    return page(f"Settlement: {sc.name}", body, nav=nav, scenario=sc.name)
+    return page(f"Settlement: {d.asked.headline}", body, nav=nav, asked=d.asked, attribution=d.attribution)

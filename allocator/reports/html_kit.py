@@ -1,20 +1,26 @@
-"""A tiny HTML kit for the report: markup that escapes by default, tables, the page shell and formats.
+"""A tiny HTML kit for the report: markup that escapes by default, tables, the page shell.
 
 Every string that is not ``Markup`` is escaped when it goes into an element or attribute, the way a
 template engine with autoescape works: an area named ``<b>&Co`` shows as text. Only the kit itself and
-SVG made by the project (maps, charts) are trusted as markup.
+SVG made by the project (maps, charts) are trusted as markup. Figures are formatted by
+``allocator.units`` before they get here.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import metadata
 from typing import Any
 
-from allocator.units import money as _money
+from allocator.reports.asked import Asked
+
+BANNER_CHANGES = 4
+"""Changes of an ``extends`` step shown at the top of a page before "and N more" (which opens)."""
 
 
 class Markup(str):
@@ -40,12 +46,12 @@ def join(*parts: Any, sep: str = "") -> Markup:
 
 
 def _flatten(p: Any, out: list[str]) -> None:
-    if p is None or p is False:
-        return
     if type(p) is Markup:
         out.append(p)
     elif isinstance(p, str):
         out.append(p if isinstance(p, Markup) else escape(p, quote=True))
+    elif p is None or p is False:
+        return
     elif isinstance(p, list | tuple) or hasattr(p, "__next__"):
         for q in p:
             _flatten(q, out)
@@ -67,92 +73,25 @@ def attrs(**kw: Any) -> str:
 
 def el(tag: str, *children: Any, **kw: Any) -> Markup:
     """An element with escaped text children and attributes (see ``attrs``)."""
-    return Markup(f"<{tag}{attrs(**kw)}>{join(*children)}</{tag}>")
+    return Markup(f"<{tag}{attrs(**kw) if kw else ''}>{join(*children)}</{tag}>")
 
 
 def void(tag: str, **kw: Any) -> Markup:
     return Markup(f"<{tag}{attrs(**kw)}>")
 
 
-# --- formats -------------------------------------------------------------------------------------------
-
-
 def ok(x: Any) -> bool:
+    """Whether ``x`` is a finite number (a value a table can sort on)."""
     try:
         return x is not None and math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
 
 
-def money(x: float) -> str:
-    """£m with one decimal at £100k and above (as the CLI and Excel report), else whole pounds."""
-    return _money(float(x)) if ok(x) else "–"
-
-
-def signed_money(x: float) -> str:
-    if not ok(x):
-        return "–"
-    return ("+" if x > 0 else "") + _money(float(x)) if abs(x) >= 0.5 else "£0"
-
-
-def per_head(x: float) -> str:
-    return f"£{x:,.0f}" if ok(x) else "–"
-
-
-def signed_per_head(x: float) -> str:
-    if not ok(x):
-        return "–"
-    return f"{'+' if x >= 0.5 else ('-' if x <= -0.5 else '')}£{abs(x):,.0f}"
-
-
-def signed_pct(x: float, digits: int = 1) -> str:
-    if not ok(x):
-        return "–"
-    text = f"{abs(x) * 100:.{digits}f}%"
-    if float(text[:-1]) == 0:
-        return text
-    return ("+" if x > 0 else "-") + text
-
-
-def number(x: float) -> str:
-    """An indicator value: up to three decimals for small numbers, fewer for large."""
-    if not ok(x):
-        return "–"
-    a = abs(x)
-    digits = 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3
-    return f"{x:,.{digits}f}"
-
-
-def signed_number(x: float) -> str:
-    """A projected change: three significant figures, signed."""
-    if not ok(x):
-        return "–"
-    if x == 0:
-        return "0"
-    return f"{x:+.3g}" if abs(x) >= 1e-4 else f"{x:+.1e}"
-
-
-def people(x: float) -> str:
-    return f"{x:,.0f}" if ok(x) else "–"
-
-
-def and_list(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def humanise(identifier: str) -> str:
-    """``funding_guarantee`` -> ``Funding guarantee``."""
-    text = identifier.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
 # --- tables --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A table cell: its content, a value to sort on, and whether it is a number (right-aligned)."""
 
@@ -165,14 +104,26 @@ def num(content: Any, value: float | None) -> Cell:
     return Cell(content, value if ok(value) else None, True)
 
 
-def _td(cell: Any, header: bool) -> Markup:
-    c = cell if isinstance(cell, Cell) else Cell(cell)
-    kw: dict[str, Any] = {"class_": "num" if c.num else None}
+def _cell(cell: Any, header: bool) -> str:
+    c = cell if type(cell) is Cell else Cell(cell)
+    extra = ' class="num"' if c.num else ""
     if c.sort is not None:
-        kw["data_sort"] = f"{c.sort:.10g}" if isinstance(c.sort, float | int) else c.sort
-    if header:
-        return el("th", c.content, scope="row", **kw)
-    return el("td", c.content, **kw)
+        key = f"{c.sort:.10g}" if isinstance(c.sort, float | int) else escape(str(c.sort), quote=True)
+        extra += f' data-sort="{key}"'
+    content = c.content
+    if type(content) is str:
+        inner = escape(content, quote=True)
+    elif isinstance(content, Markup):
+        inner = content
+    else:
+        inner = join(content)
+    return f'<th scope="row"{extra}>{inner}</th>' if header else f"<td{extra}>{inner}</td>"
+
+
+def _rows(rows: Iterable[Sequence[Any]], row_headers: bool) -> str:
+    return "".join(
+        "<tr>" + "".join(_cell(c, row_headers and i == 0) for i, c in enumerate(r)) + "</tr>" for r in rows
+    )
 
 
 def table(
@@ -185,10 +136,12 @@ def table(
     id: str | None = None,
     class_: str | None = None,
     row_headers: bool = True,
+    print_hide: bool = False,
 ) -> Markup:
-    """A data table in a horizontally scrolling wrapper: caption, ``<th scope="col">`` headings, the
-    first cell of each row a ``<th scope="row">`` (with ``row_headers``). Heads and cells may be ``Cell``
-    (numbers right-aligned). ``sortable`` turns each heading into a sort button (report.js)."""
+    """A data table in a horizontally scrolling wrapper (report.js marks the wrapper when it scrolls):
+    caption, ``<th scope="col">`` headings, the first cell of each row a ``<th scope="row">`` (with
+    ``row_headers``). Heads and cells may be ``Cell`` (numbers right-aligned). ``sortable`` turns each
+    heading into a sort button (report.js); ``print_hide`` leaves the table out of the printed page."""
     ths = []
     for h in head:
         c = h if isinstance(h, Cell) else Cell(h)
@@ -196,19 +149,20 @@ def table(
         short = isinstance(c.content, str) and len(c.content) <= 10  # a year: keep "2026-27" on one line
         cls = " ".join(x for x in ("num" if c.num else "", "nowrap" if short else "") if x) or None
         ths.append(el("th", inner, scope="col", class_=cls))
-    body = [el("tr", [_td(c, row_headers and i == 0) for i, c in enumerate(r)]) for r in rows]
-    tfoot = [el("tr", [_td(c, row_headers and i == 0) for i, c in enumerate(r)]) for r in foot]
     classes = " ".join(x for x in ("data", "sortable" if sortable else "", class_ or "") if x)
-    t = el(
-        "table",
-        el("caption", caption),
+    t = join(
+        Markup(f"<table{attrs(id=id, class_=classes)}>"),
+        el("caption", caption, class_="vh"),
         el("thead", el("tr", ths)),
-        el("tbody", body),
-        el("tfoot", tfoot) if tfoot else None,
-        id=id,
-        class_=classes,
+        Markup(f"<tbody>{_rows(rows, row_headers)}</tbody>"),
+        Markup(f"<tfoot>{_rows(foot, row_headers)}</tfoot>") if foot else None,
+        Markup("</table>"),
     )
-    return el("div", t, class_="scroll", tabindex="0", role="region", aria_label=_plain(caption))
+    hide = " no-print" if print_hide else ""
+    # the caption is read from the table; this copy above the scrolling box stays in view on a phone
+    title = el("p", caption, class_=f"caption{hide}", aria_hidden="true")
+    box = el("div", t, class_=f"scroll{hide}", tabindex="0", role="region", aria_label=_plain(caption))
+    return join(title, box)
 
 
 def filter_box(label: str, box_id: str, count: int, table_id: str) -> Markup:
@@ -227,14 +181,13 @@ def filter_box(label: str, box_id: str, count: int, table_id: str) -> Markup:
 
 def _plain(x: Any) -> str:
     """Text of a caption for a label (tags dropped)."""
-    import re
-
     return re.sub(r"<[^>]+>", "", str(x)) if isinstance(x, Markup) else str(x)
 
 
 # --- the page shell ------------------------------------------------------------------------------------
 
 
+@functools.cache
 def version() -> str:
     try:
         return metadata.version("allocator")
@@ -242,11 +195,53 @@ def version() -> str:
         return "unknown"
 
 
+def asked_banner(asked: Asked) -> Markup:
+    """What the run was asked, at the top of every page: the scenario, each ``extends`` step that changed
+    a value and every ``--set``; nothing more when the scenario was run as written."""
+    if not asked.changed:
+        return Markup("")
+    items = [el("li", "Based on ", el("code", asked.based_on))] if asked.based_on else []
+    for step in asked.steps:
+        codes = [el("code", c) for c in step.changes]
+        if not codes:
+            items.append(el("li", el("code", step.file), " changes ", step.note or "no value changed"))
+            continue
+        first, rest = codes[:BANNER_CHANGES], codes[BANNER_CHANGES:]
+        more = el("details", el("summary", f"and {len(rest)} more"), join(rest, sep="; ")) if rest else None
+        items.append(el("li", el("code", step.file), " changes ", join(first, sep="; "), more))
+    if asked.overrides:
+        items.append(
+            el(
+                "li",
+                "Changed by ",
+                el("code", "--set"),
+                ": ",
+                join([el("code", o) for o in asked.overrides], sep="; "),
+            )
+        )
+    return el(
+        "div",
+        el(
+            "p", el("strong", "This run changes the scenario as written. "), asked.title, class_="asked-title"
+        ),
+        el("ul", items),
+        class_="asked",
+        role="note",
+    )
+
+
 def page(
-    title: str, body: Markup, *, depth: int = 0, nav: Sequence[tuple[str, str]] = (), scenario: str = ""
+    title: str,
+    body: Markup,
+    *,
+    depth: int = 0,
+    nav: Sequence[tuple[str, str]] = (),
+    asked: Asked | None = None,
+    attribution: Sequence[str] = (),
 ) -> str:
     """A complete page: ``lang="en"``, viewport for narrow screens, a skip link, the shared stylesheet
-    and script from ``static/`` (``depth`` folders up), a header with ``nav`` links and a footer."""
+    and script from ``static/`` (``depth`` folders up), a header with the scenario's title and ``nav``
+    links, what the run was asked, and a footer with the data's attribution."""
     up = "../" * depth
     links = [el("li", el("a", text, href=up + href)) for href, text in nav]
     header = el(
@@ -254,7 +249,7 @@ def page(
         el(
             "div",
             el("a", "Settlement explorer", href=f"{up}index.html", class_="brand"),
-            el("span", scenario, class_="scenario") if scenario else None,
+            el("span", asked.headline, class_="scenario") if asked is not None else None,
             el("nav", el("ul", links), aria_label="Report") if links else None,
             class_="bar",
         ),
@@ -267,6 +262,7 @@ def page(
             f"Made by allocator {version()}. Every figure is in £ as the scenario states; "
             "£m is millions of pounds, years are financial years (2026-27 runs April 2026 to March 2027).",
         ),
+        [el("p", line, class_="attribution") for line in attribution],
     )
     doc = join(
         Markup("<!doctype html>\n"),
@@ -279,7 +275,7 @@ def page(
         el("a", "Skip to the content", href="#main", class_="skip"),
         header,
         Markup("\n"),
-        el("main", body, id="main"),
+        el("main", asked_banner(asked) if asked is not None else None, body, id="main"),
         Markup("\n"),
         footer,
         Markup("\n"),
@@ -290,7 +286,12 @@ def page(
 
 
 def figure(
-    svg: Any, caption: Any, legend: Sequence[tuple[str, str]] = (), note: Any = None, legend_title: str = ""
+    svg: Any,
+    caption: Any,
+    legend: Sequence[tuple[str, str]] = (),
+    note: Any = None,
+    legend_title: str = "",
+    class_: str | None = None,
 ) -> Markup:
     """A figure: caption first (what it shows), the SVG, then its legend as a text list and a note."""
     items = [
@@ -303,7 +304,11 @@ def figure(
         el("p", note, class_="note") if note else None,
     )
     return el(
-        "figure", el("figcaption", caption), Markup(svg), el("div", side, class_="side") if side else None
+        "figure",
+        el("figcaption", caption),
+        Markup(svg),
+        el("div", side, class_="side") if side else None,
+        class_=class_,
     )
 
 

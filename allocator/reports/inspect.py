@@ -2,26 +2,34 @@
 
 ``find_area`` turns what a person types (a code in any case, a name, part of either, a near miss) into
 an area code, or an InputError that lists the matches or suggests the nearest names. ``render_area``
-prints the page as rich tables: the settlement by year and stream, per head against the national,
-regional and neighbours' averages, the waterfall from baseline to settlement, the rules holding the
-figure where it is (in plain English), the outcomes it is expected to buy, and whether the area has an
-integrated settlement (a single pot) or ring-fenced streams.
+prints the page: what the run was asked, the area's published figures, its settlement by year and
+stream, in cash and real terms, per head against the national, regional, neighbours' and similar
+councils' averages, the waterfall from baseline to settlement, the rules holding the figure where it is
+(the same sentences as the explorer and the workbook), and the outcomes it is expected to buy. It reads
+everything from the one area view (``allocator.reports.area_view``) the explorer uses.
+
+Built for an 80-column terminal: figures never wrap (their columns do not shrink below the figure), text
+wraps at spaces, and names from users' files are made safe for the terminal (``allocator.safe_text``).
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import pandas as pd
+from rich import box
 from rich.console import Console
-from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from allocator.errors import InputError, Problem
-from allocator.selectors import expand
+from allocator.reports.area_view import AreaView, Peer, area_view
+from allocator.reports.context import ReportContext
+from allocator.safe_text import terminal
 from allocator.settlement import Settlement
-from allocator.units import fy, money, pct
+from allocator.units import count, fy, money, number, pct, per_head
 
 MAX_LISTED = 10
 """Most matches listed when a partial name matches several areas."""
@@ -84,178 +92,11 @@ def find_area(settlement: Settlement, query: str) -> str:
     raise _not_found(f"no area matches '{query}'; give an area code (e.g. {example}) or part of a name")
 
 
-# --- plain English for the rules -------------------------------------------------------------------
-
-
-def _phrase(one: str, many: str, value: Any, years: list[int], fmt) -> str:
-    """``one`` with ``{v}`` filled when a dated parameter is the same in each of ``years``; otherwise
-    ``many`` followed by the value year by year."""
-    if value is None:
-        return many
-    by_year = expand(value, years)
-    shown = {y: fmt(by_year[y]) for y in years}
-    if len(set(shown.values())) == 1:
-        return one.format(v=shown[years[0]])
-    return f"{many}: " + ", ".join(f"{v} in {fy(y)}" for y, v in shown.items())
-
-
-def _share(x: float) -> str:
-    return f"{x * 100:g}%"
-
-
-def rule_in_plain_english(settlement: Settlement, rule_id: str, kind: str, years: list[int]) -> str:
-    """What a rule at its bound means for one area, e.g. "its settlement cannot fall below 100% of last
-    year's in cash terms", from the rule's kind and its parameters in the scenario (over ``years``)."""
-    sc = settlement.scenario
-    if kind == "capacity" or str(rule_id).startswith("capacity:"):
-        stream = str(rule_id).split(":", 1)[-1]
-        spec = sc.streams.get(stream)
-        cap = f" (£{spec.zmax_gbp_per_head:,.2f} per head)" if spec is not None else ""
-        return f"its {stream} allocation is at the most it can use{cap}"
-    spec = sc.rules.get(rule_id)
-    if spec is None:
-        return "is at its limit"
-    p = spec.model_dump()
-    when = years or settlement.years
-    if kind == "floor":
-        real = bool(p.get("real"))
-        what = (
-            "spending power (grant and council tax)" if p.get("basis") == "spending_power" else "settlement"
-        )
-        terms = "in real terms" if real else "in cash terms"
-        text = _phrase(
-            f"its {what} cannot fall below {{v}} of last year's {terms}",
-            f"its {what} cannot fall below a set share of last year's {terms}",
-            p.get("phi"),
-            when,
-            _share,
-        )
-        if not real and sc.amounts == "real":
-            text += " (in these real-terms figures it may fall by inflation)"
-        elif real and sc.amounts == "cash":
-            text += " (in these cash figures it must rise with inflation)"
-        return text
-    if kind == "ceiling":
-        return _phrase(
-            "its settlement cannot grow by more than {v} a year",
-            "its settlement cannot grow by more than a set share a year",
-            p.get("gamma"),
-            when,
-            _share,
-        )
-    if kind == "per_capita_minimum":
-        return _phrase(
-            "it must receive at least {v} per resident",
-            "it must receive at least a set amount per resident",
-            p.get("mu_gbp_per_head"),
-            when,
-            lambda v: f"£{v:,.2f}",
-        )
-    if kind == "equity_ratio":
-        return _phrase(
-            "it cannot receive more than {v} times the national amount per head",
-            "it cannot receive more than a set multiple of the national amount per head",
-            p.get("rho"),
-            when,
-            lambda v: f"{v:g}",
-        )
-    if kind == "convergence":
-        return _phrase(
-            "it cannot sit more than {v} below its formula target",
-            "it cannot sit more than a set share below its formula target",
-            p.get("kappa"),
-            when,
-            _share,
-        )
-    if kind == "neighbour_parity":
-        return _phrase(
-            "its £ per head cannot differ from a neighbour's by more than {v} of the national £ per head",
-            "its £ per head cannot differ from a neighbour's by more than a set share of the national £ per head",
-            p.get("tau"),
-            when,
-            _share,
-        )
-    if kind == "ring_fenced_mix":
-        beta = p.get("beta", 0.0) * 100
-        return f"each stream must stay within {beta:g} points of its baseline share of its total"
-    if kind == "capital_share":
-        return (
-            f"capital must be between {_share(p.get('lo', 0.0))} and {_share(p.get('hi', 1.0))} of its total"
-        )
-    if kind in ("envelope", "multi_year_total", "ring_fence"):
-        return "a national total is fully used, so more here means less elsewhere"
-    return "is at its limit"
-
-
-def rule_lines(settlement: Settlement, code: str) -> list[str]:
-    """One plain-English line per rule at its bound for the area, naming the years it binds."""
-    b = settlement.binding
-    if b is None or b.empty:
-        return []
-    mine = b[b["area_code"] == code]
-    lines = []
-    for (rule_id, kind), rows in mine.groupby(["rule_id", "kind"], sort=True):
-        years = sorted(int(y) for y in rows["year"].unique())
-        labels = [fy(y) for y in years]
-        when = "every year" if years == settlement.years else "in " + " and ".join(labels)
-        if len(labels) > 2 and years != settlement.years:
-            when = f"in {', '.join(labels[:-1])} and {labels[-1]}"
-        plain = rule_in_plain_english(settlement, rule_id, kind, years)
-        line = f"{rule_id} ({kind}): {plain}; at its limit {when}"
-        spec = settlement.scenario.rules.get(rule_id)
-        if spec is not None and spec.description:
-            line += f". {spec.description.strip()}"
-        lines.append(line)
-    return lines
-
-
 # --- the page --------------------------------------------------------------------------------------
 
 
-def _per_head(x: float) -> str:
-    return "-" if pd.isna(x) else f"£{x:,.2f}"
-
-
-def _signed(x: float) -> str:
-    if pd.isna(x):
-        return "-"
-    if abs(x) < 0.5:
-        return "£0"
-    return ("+" if x > 0 else "") + money(x)
-
-
-def _signed_pct(x: float) -> str:
-    return "-" if pd.isna(x) else ("+" if x >= 0 else "") + pct(x)
-
-
-def _num(x: float, change: bool = False) -> str:
-    if pd.isna(x):
-        return "-"
-    if change:
-        return "0" if abs(x) < 1e-12 else f"{x:+.3g}"
-    return f"{x:,.4g}"
-
-
-def _per_head_by_year(totals: pd.DataFrame, codes: list[str]) -> pd.Series:
-    """Population-weighted £ per head of a group of areas, by year (NaN for an empty group)."""
-    group = totals[totals.index.get_level_values("area_code").isin(codes)]
-    sums = group.groupby(level="year")[["amount_gbp", "population"]].sum()
-    return sums["amount_gbp"] / sums["population"].where(sums["population"] > 0)
-
-
-def neighbours(settlement: Settlement, code: str) -> list[str]:
-    """Codes of the areas sharing a boundary with ``code`` (sorted)."""
-    adj = settlement.adjacency
-    if adj is None or adj.empty:
-        return []
-    found = set(adj.loc[adj["area_code"] == code, "neighbour_code"]) | set(
-        adj.loc[adj["neighbour_code"] == code, "area_code"]
-    )
-    return sorted(str(c) for c in found if c != code)
-
-
 def render_area(console: Console, settlement: Settlement, code: str) -> None:
-    """Print an area's page: settlement, comparisons, waterfall, binding rules, outcomes, settlement type.
+    """Print an area's page (see the module docstring).
 
     Args:
         console: where to print.
@@ -267,145 +108,176 @@ def render_area(console: Console, settlement: Settlement, code: str) -> None:
     """
     if code not in settlement.areas.index:
         raise _not_found(f"'{code}' is not an area of this settlement; try a name or part of one")
-    _render_header(console, settlement, code)
-    _render_streams(console, settlement, code)
-    _render_per_head(console, settlement, code)
-    _render_waterfall(console, settlement, code)
-    console.print("[bold]Rules holding its figure where it is[/]")
-    lines = rule_lines(settlement, code)
-    for line in lines:
-        console.print(f"  - {escape(line)}")
-    if not lines:
-        console.print("  - none at its limit: the optimisation set its figure within the national envelopes")
-    _render_outcomes(console, settlement, code)
+    ctx = ReportContext(settlement)
+    v = area_view(ctx, code)
+    _header(console, ctx, v)
+    _published(console, v)
+    _streams(console, ctx, v)
+    _terms(console, ctx, v)
+    _per_head(console, v)
+    _peers(console, "Similar councils (nearest by need, size and tier)", v.similar)
+    _peers(console, "Neighbours (sharing a boundary)", v.neighbours)
+    _waterfall(console, v)
+    _rules(console, v)
+    _outcomes(console, v)
 
 
-def _region(settlement: Settlement, code: str) -> Any:
-    column = settlement.scenario.geography.region_column
-    if not column or column not in settlement.areas:
-        return None
-    value = settlement.areas.at[code, column]
-    return None if pd.isna(value) else value
+class _Table:
+    """A table whose first column is text that wraps at spaces and whose other columns are figures that
+    never wrap: each figure column is at least as wide as its widest figure (headers wrap instead)."""
 
+    def __init__(self, title: str, first: str, heads: Sequence[str]):
+        self.title, self.first, self.heads = title, first, list(heads)
+        self.rows: list[list[str] | None] = []
 
-def _render_header(console: Console, settlement: Settlement, code: str) -> None:
-    area, geo = settlement.areas.loc[code], settlement.scenario.geography
-    console.print(f"[bold]{escape(str(area['area_name']))}[/] ({code})   {escape(settlement.scenario.name)}")
-    facts = [f"population {area['population']:,.0f}"]
-    if geo.tier_column in settlement.areas and pd.notna(area.get(geo.tier_column)):
-        facts.insert(0, str(area[geo.tier_column]))
-    if (region := _region(settlement, code)) is not None:
-        facts.insert(0, f"region {region}")
-    console.print("  " + escape(", ".join(facts)))
-    if bool(area["integrated"]):
-        console.print("  integrated settlement (single pot): it may move funding between streams")
-    else:
-        console.print("  ring-fenced streams: each stream's funding is for that stream")
+    def row(self, label: str, values: Sequence[float], fmt: Callable[[float], str]) -> None:
+        self.rows.append([label, *(fmt(x) for x in values)])
 
+    def cells(self, *cells: str) -> None:
+        self.rows.append(list(cells))
 
-def _render_streams(console: Console, settlement: Settlement, code: str) -> None:
-    sc, years = settlement.scenario, settlement.years
-    mine = settlement.area_year_totals().xs(code, level="area_code")
-    alloc = settlement.allocations[settlement.allocations["area_code"] == code]
-    wide = alloc.pivot_table(index="stream", columns="year", values="amount_gbp", aggfunc="sum")
-    table = Table(title="Settlement by year and stream", show_edge=False)
-    table.add_column("stream")
-    table.add_column("budget")
-    for y in years:
-        table.add_column(fy(y), justify="right")
-    for budget in sc.budgets:
-        for stream, spec in sc.streams.items():
-            if spec.budget == budget:
-                row = wide.loc[stream] if stream in wide.index else pd.Series(dtype=float)
-                amounts = [money(row[y]) if pd.notna(row.get(y)) else "-" for y in years]
-                table.add_row(escape(spec.label or stream), budget, *amounts)
-    table.add_section()
-    for budget in sc.budgets:
-        table.add_row(f"total {budget}", "", *(money(mine.loc[y, f"{budget}_gbp"]) for y in years))
-    table.add_row("[bold]total[/]", "", *(f"[bold]{money(mine.loc[y, 'amount_gbp'])}[/]" for y in years))
-    table.add_row("change on the year before", "", *(_signed(mine.loc[y, "change_gbp"]) for y in years))
-    table.add_row("", "", *(_signed_pct(mine.loc[y, "change_pct"]) for y in years))
-    since = [_signed_pct(mine.loc[y, "change_vs_baseline_pct"]) for y in years]
-    table.add_row("change since the baseline", "", *since)
-    console.print(table)
-    console.print(
-        f"  over {len(years)} years: {money(mine['amount_gbp'].sum())} "
-        f"(baseline {fy(years[0] - 1)}: {money(mine['baseline_gbp'].iloc[0])})"
-    )
+    def section(self) -> None:
+        self.rows.append(None)
 
-
-def _render_per_head(console: Console, settlement: Settlement, code: str) -> None:
-    areas, totals = settlement.areas, settlement.area_year_totals()
-    mine = totals.xs(code, level="area_code")
-    near = neighbours(settlement, code)
-    national = _per_head_by_year(totals, list(areas.index))
-    comparisons: list[tuple[str, pd.Series]] = []
-    if (region := _region(settlement, code)) is not None:
-        members = areas.index[areas[settlement.scenario.geography.region_column] == region]
-        comparisons.append((f"{region} average", _per_head_by_year(totals, list(members))))
-    if near:
-        comparisons.append((f"neighbours' average ({len(near)})", _per_head_by_year(totals, near)))
-    table = Table(title="£ per head, against others", show_edge=False)
-    table.add_column("year")
-    for title in (str(areas.at[code, "area_name"]), "national average", "vs national"):
-        table.add_column(escape(title), justify="right")
-    for title, _ in comparisons:
-        table.add_column(escape(title), justify="right")
-    for y in settlement.years:
-        own = mine.loc[y, "per_head_gbp"]
-        vs = own / national[y] - 1 if national.get(y) else float("nan")
-        others = [_per_head(series.get(y)) for _, series in comparisons]
-        table.add_row(fy(y), _per_head(own), _per_head(national[y]), _signed_pct(vs), *others)
-    console.print(table)
-    if near:
-        console.print("  neighbours: " + escape(", ".join(_label(areas["area_name"], c) for c in near)))
-
-
-def _render_waterfall(console: Console, settlement: Settlement, code: str) -> None:
-    wf = settlement.waterfall()
-    wf = wf[wf["area_code"] == code]
-    table = Table(title="From baseline to settlement", show_edge=False)
-    table.add_column("step")
-    for y in settlement.years:
-        table.add_column(fy(y), justify="right")
-        table.add_column("change", justify="right")
-    for (_, step), rows in wf.groupby(["step_order", "step"], sort=True):
-        by_year = rows.set_index("year")
-        cells = []
-        for y in settlement.years:
-            change = "" if step == "baseline" else _signed(by_year.loc[y, "change_gbp"])
-            cells += [money(by_year.loc[y, "amount_gbp"]), change]
-        table.add_row(str(step), *cells)
-    console.print(table)
-
-
-def _render_outcomes(console: Console, settlement: Settlement, code: str) -> None:
-    out = settlement.outcomes
-    if out is None or out.empty:
-        return
-    out = out[out["area_code"] == code]
-    years = settlement.years
-    table = Table(
-        title="Outcomes it is expected to buy (projected change of each indicator)", show_edge=False
-    )
-    table.add_column("mission", max_width=30)
-    table.add_column("measured by", max_width=30)
-    table.add_column("better")
-    table.add_column("now", justify="right")
-    for y in years:
-        table.add_column(fy(y), justify="right")
-    table.add_column("national target", justify="right")
-    missions = [m for m in settlement.scenario.missions if m in set(out["mission"])]
-    for mission in missions:
-        rows = out[out["mission"] == mission]
-        spec = settlement.scenario.missions[mission]
-        by_year = rows.set_index("year")
-        table.add_row(
-            escape(spec.label or str(mission)),
-            escape(spec.unit or str(rows["indicator"].iloc[0])),
-            "lower" if spec.direction == "lower_is_better" else "higher",
-            _num(by_year["current_value"].iloc[0]),
-            *(_num(by_year["projected_change"].get(y), change=True) for y in years),
-            _num(spec.target),
+    def print(self, console: Console) -> None:
+        t = Table(title=terminal(self.title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        words = [w for r in self.rows if r is not None for w in r[0].split()] + self.first.split()
+        t.add_column(
+            terminal(self.first), overflow="fold", ratio=1, min_width=min(14, max(map(len, words), default=4))
         )
-    console.print(table)
+        for k, h in enumerate(self.heads, start=1):
+            widest = max((len(r[k]) for r in self.rows if r is not None), default=1)
+            t.add_column(terminal(h), justify="right", min_width=widest, overflow="fold")
+        for r in self.rows:
+            if r is None:
+                t.add_section()
+            else:
+                t.add_row(terminal(r[0]), *(terminal(c) for c in r[1:]))
+        console.print(t)
+
+
+def _say(console: Console, text: str, indent: int = 2, bullet: str = "") -> None:
+    """Plain text (from users' files too) wrapped at spaces to the console's width, indented; with a
+    ``bullet``, wrapped lines hang under the text."""
+    body = Text.from_markup(terminal(text))
+    if bullet:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=len(bullet))
+        grid.add_column()
+        grid.add_row(bullet, body)
+        console.print(Padding(grid, (0, 0, 0, indent)), soft_wrap=False)
+    else:
+        console.print(Padding(body, (0, 0, 0, indent)), soft_wrap=False)
+
+
+def _header(console: Console, ctx: ReportContext, v: AreaView) -> None:
+    console.print(f"[bold]{terminal(v.name)}[/] ({terminal(v.code)})", soft_wrap=False)
+    for line in ctx.asked.lines(limit=4):
+        _say(console, line)
+    facts = [x for x in (f"region {v.region}" if v.region else "", v.tier or "") if x]
+    facts.append(f"population {count(v.population)}")
+    _say(console, ", ".join(facts))
+    if v.integrated:
+        _say(console, "integrated settlement (single pot): it may move funding between streams")
+    else:
+        _say(console, "ring-fenced streams: each stream's funding is for that stream")
+
+
+def _published(console: Console, v: AreaView) -> None:
+    if not v.facts:
+        return
+    console.print("[bold]Published figures[/]")
+    for fact, text in v.facts:
+        source = f" ({fact.source})" if fact.source else ""
+        _say(console, f"{fact.label}: {text}{source}")
+
+
+def _streams(console: Console, ctx: ReportContext, v: AreaView) -> None:
+    terms = "real terms" if v.terms == "real" else "cash"
+    t = _Table(f"Settlement by year and stream ({terms})", "stream", [fy(y) for y in v.years])
+    for budget in ctx.scenario.budgets:
+        for st in v.streams:
+            if st.budget == budget:
+                t.row(f"{st.label} ({budget})", st.amounts, money)
+    t.section()
+    t.row("total", v.total, money)
+    t.print(console)
+    _say(
+        console,
+        f"over {len(v.years)} years: {money(sum(v.total))} (baseline {ctx.baseline_year}: {money(v.baseline)})",
+    )
+
+
+def _terms(console: Console, ctx: ReportContext, v: AreaView) -> None:
+    t = _Table("Cash and real terms", "", [fy(y) for y in v.years])
+    signed = lambda x: pct(x, signed=True)  # noqa: E731
+    base = ctx.baseline_year
+    t.row("cash", v.cash, money)
+    t.row("change on the year before", v.change_cash, signed)
+    t.row(f"change since {base}", v.since_base_cash, signed)
+    t.section()
+    t.row(f"real terms ({base} prices)", v.real, money)
+    t.row("change on the year before", v.change_real, signed)
+    t.row(f"change since {base}", v.since_base_real, signed)
+    t.print(console)
+
+
+def _per_head(console: Console, v: AreaView) -> None:
+    t = _Table("£ per head, against others", "", [fy(y) for y in v.years])
+    for c in v.comparators:
+        t.row(c.label, c.per_head, lambda x: per_head(x, pence=True))
+    t.print(console)
+
+
+def _peers(console: Console, title: str, peers: list[Peer]) -> None:
+    if not peers:
+        return
+    t = _Table(title, "area", ["£ per head a year", "change on baseline"])
+    for p in peers:
+        t.cells(f"{p.name} ({p.code})", per_head(p.per_head), pct(p.change_vs_baseline_pct, signed=True))
+    t.print(console)
+
+
+def _waterfall(console: Console, v: AreaView) -> None:
+    steps = [label for label, _, _ in v.waterfall]
+    t = _Table("From baseline to settlement", "year", steps)
+    for i, y in enumerate(v.years):
+        t.row(fy(y), [amounts[i] for _, _, amounts in v.waterfall], money)
+    t.print(console)
+    if any(x for x in v.own_resources):
+        _say(
+            console,
+            "the formula target is its fair share less its own resources (netted off, so it can be negative)",
+        )
+
+
+def _rules(console: Console, v: AreaView) -> None:
+    console.print("[bold]Rules holding its figure where it is[/]")
+    if not v.holdings:
+        _say(console, "none at its limit: the optimisation set its figure within the envelopes", bullet="-")
+    for h in v.holdings:
+        _say(console, h.text, bullet="-")
+        for extra in (h.description, h.price):
+            if extra:
+                _say(console, extra, indent=4)
+
+
+def _outcomes(console: Console, v: AreaView) -> None:
+    if not v.outcomes:
+        return
+    last = fy(v.years[-1])
+    t = _Table(
+        f"Outcomes it is expected to buy (projected change by {last})",
+        "mission (indicator)",
+        ["now", "change", "gap closed", "target"],
+    )
+    for o in v.outcomes:
+        better = "lower is better" if o.lower_is_better else "higher is better"
+        t.cells(
+            f"{o.label} ({o.unit}; {better})",
+            number(o.now),
+            number(o.change[-1], o.decimals, signed=True),
+            pct(o.gap_share) if o.gap_share is not None else "at target",
+            number(o.target),
+        )
+    t.print(console)

@@ -1,61 +1,66 @@
-"""Maps of a settlement as small, deterministic, accessible SVG (matplotlib, without pyplot or axes).
+"""Maps of a settlement as small, deterministic, accessible inline SVG, written directly (no plotting
+library).
 
-Each map is a choropleth: areas filled by class (rounded quantile boundaries) on a sequential colour map
-(diverging, centred on zero, for changes of both signs). Its legend is text on the page (``legend``), so
-screen readers read it and it scales with the font. The same inputs give byte-identical SVG: the SVG hash
-salt is fixed, no date is written, and coordinates are rounded to 0.1 pt. National maps are drawn from
-simplified boundaries, so a map of 320 areas stays near 100 KB. The SVG is returned ready to inline in
-HTML: no XML header, ids prefixed (several maps share a page), ``role="img"`` with a ``<title>``, and,
-where links are given, each area a link with hover text (out of the tab order: the tables carry the same
-links for keyboard and screen reader users).
+Outlines are turned into SVG path data once per report (``Outlines``), vectorised with shapely: the
+boundaries are simplified together (shared edges stay shared), every ring's coordinates are rounded to
+10 m and written as one absolute move and relative lines. Two levels of detail are kept: a coarse one for
+national maps and a fine one that every area page reuses, zooming with the SVG ``viewBox`` onto the area
+and its neighbours, so no page recomputes a boundary.
+
+Each map is a choropleth: areas filled by class (``classify``: rounded quantile boundaries) on a
+sequential colour ramp, or a diverging one centred on zero for changes of both signs, with a stated
+"no change" band. The legend is text on the page (``legend``). Every SVG has ``role="img"`` and a
+``<title>`` (its text alternative); areas are links with hover text, out of the tab order (the tables
+carry the same links for keyboard and screen reader users). National maps of England get an inset of
+London, whose boroughs are too small to see at national scale.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import colormaps, rc_context
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.collections import PatchCollection
-from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
-from matplotlib.text import Text
-from matplotlib.transforms import Affine2D
 
 NATIONAL_SIMPLIFY_M = 200.0
 """Tolerance (metres) for simplifying the boundaries of a national map."""
-
-RC = {"svg.hashsalt": "allocator-report", "svg.fonttype": "none", "font.family": "sans-serif"}
-SEQUENTIAL = "YlGnBu"
-DIVERGING = "PuOr"
+DETAIL_SIMPLIFY_M = 25.0
+"""Tolerance (metres) for the boundaries of area maps."""
+UNIT_M = 10.0
+"""One SVG unit is 10 metres: coordinates are whole numbers."""
 NO_DATA = "#d9d9d9"
+NO_CHANGE = "#f2f2f2"
 CONTEXT = "#e8e8e8"
+
+# Colour ramps (sampled from ColorBrewer's YlGnBu and PuOr, as hex)
+SEQUENTIAL = ["#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"]
+LOSSES = ["#fdb863", "#e08214", "#b35806", "#7f3b08"]
+GAINS = ["#b2abd2", "#8073ac", "#542788", "#2d004b"]
 
 
 @dataclass(frozen=True)
 class Classes:
-    """Class boundaries and colours of a choropleth."""
+    """Class boundaries and colours of a choropleth; with ``no_change``, values within that distance
+    of zero form a class of their own."""
 
     bounds: list[float]
     colours: list[str]
+    no_change: float = 0.0
 
     def colour_of(self, value: float) -> str:
         if value is None or not math.isfinite(value):
             return NO_DATA
+        if self.no_change and abs(value) < self.no_change:
+            return NO_CHANGE
         i = int(np.searchsorted(self.bounds, value, side="right")) - 1
         return self.colours[min(max(i, 0), len(self.colours) - 1)]
 
 
-def _nice(x: float, up: bool) -> float:
+def _two_figures(x: float, up: bool) -> float:
     """Round to two significant figures, away from the data (down for a lower bound, up for upper)."""
     if x == 0 or not math.isfinite(x):
         return 0.0
@@ -63,72 +68,83 @@ def _nice(x: float, up: bool) -> float:
     return (math.ceil(x / step) if up else math.floor(x / step)) * step
 
 
-def classify(values: pd.Series, k: int = 6, diverging: bool | None = None) -> Classes:
-    """About ``k`` classes at rounded quantiles of ``values``; diverging colours (centred on 0) when the
-    values have both signs (or when ``diverging`` says so), sequential otherwise."""
+def _ramp(colours: list[str], n: int) -> list[str]:
+    """``n`` colours spread over a ramp, palest first."""
+    if n <= 0:
+        return []
+    idx = np.linspace(0, len(colours) - 1, n) if n > 1 else [len(colours) // 2]
+    return [colours[round(i)] for i in idx]
+
+
+def classify(
+    values: pd.Series,
+    k: int = 6,
+    diverging: bool | None = None,
+    no_change: float = 0.0,
+    step: float | None = None,
+) -> Classes:
+    """About ``k`` classes at rounded quantiles of ``values``. Diverging (losses orange, gains purple,
+    paler nearer zero) when the values have both signs or ``diverging`` says so; values within
+    ``no_change`` of zero then form their own class. Boundaries are rounded away from the data to two
+    significant figures, or to multiples of ``step`` (the precision the legend shows, so no two legend
+    entries read alike), and are distinct."""
+
+    def _nice(x: float, up: bool) -> float:
+        if step is None:
+            return _two_figures(x, up)
+        k = math.ceil(round(x / step, 9)) if up else math.floor(round(x / step, 9))
+        return round(k * step, 10)
+
     v = pd.Series(values, dtype=float).replace([np.inf, -np.inf], np.nan).dropna()
     if v.empty:
         return Classes([0.0, 1.0], [NO_DATA])
     lo, hi = float(v.min()), float(v.max())
+    if no_change and float(v.abs().max()) < no_change:
+        return Classes([-no_change, no_change], [NO_CHANGE], no_change)
     if diverging is None:
-        diverging = lo < 0 < hi
+        diverging = bool(no_change) or lo < 0 < hi
     if diverging:
-        neg = (
-            sorted({_nice(q, up=False) for q in np.quantile(v[v < 0], [0, 1 / 3, 2 / 3])})
-            if (v < 0).any()
-            else []
-        )
-        pos = (
-            sorted({_nice(q, up=True) for q in np.quantile(v[v > 0], [1 / 3, 2 / 3, 1])})
-            if (v > 0).any()
-            else []
-        )
-        bounds = sorted({*neg, 0.0, *pos})
-        bounds[0], bounds[-1] = min(bounds[0], _nice(lo, up=False)), max(bounds[-1], _nice(hi, up=True))
-        cmap = colormaps[DIVERGING]
-        n_neg = sum(b < 0 for b in bounds)
-        n_pos = len(bounds) - 1 - n_neg
-        m = max(n_neg, n_pos, 1)
-        # PuOr runs orange (low) to purple (high): losses orange, gains purple, paler nearer zero, with
-        # the same shade for the same distance from zero on either side
-        neg_c = [cmap(0.45 - 0.37 * (n_neg - i) / m) for i in range(n_neg)]
-        pos_c = [cmap(0.55 + 0.37 * (i + 1) / m) for i in range(n_pos)]
-        return Classes(bounds, [_hex(c) for c in (neg_c + pos_c)])
+        neg, pos = v[v <= -no_change] if no_change else v[v < 0], v[v >= no_change] if no_change else v[v > 0]
+        nb = sorted({_nice(q, up=False) for q in np.quantile(neg, [0, 1 / 3, 2 / 3])}) if len(neg) else []
+        pb = sorted({_nice(q, up=True) for q in np.quantile(pos, [1 / 3, 2 / 3, 1])}) if len(pos) else []
+        nb = [b for b in nb if b < -no_change] or ([-no_change] if len(neg) else [])
+        pb = [b for b in pb if b > no_change] or ([no_change] if len(pos) else [])
+        edge_lo, edge_hi = (-no_change, no_change) if no_change else (0.0, 0.0)
+        bounds = sorted({*nb, edge_lo, edge_hi, *pb})
+        n_neg = sum(b < edge_lo for b in bounds)
+        n_pos = sum(b > edge_hi for b in bounds)
+        middle = [NO_CHANGE] if no_change else []
+        colours = _ramp(LOSSES, n_neg)[::-1] + middle + _ramp(GAINS, n_pos)
+        return Classes(bounds, colours, no_change)
     if math.isclose(lo, hi):
         bounds = [_nice(lo, up=False), _nice(hi, up=True)]
         if bounds[0] == bounds[1]:
-            bounds[1] = bounds[0] + 1.0
+            bounds[1] = bounds[0] + (step or 1.0)
     else:
         qs = np.quantile(v, np.linspace(0, 1, k + 1))
         bounds = sorted({_nice(qs[0], up=False), *(_nice(q, up=True) for q in qs[1:])})
-    cmap = colormaps[SEQUENTIAL]
-    n = len(bounds) - 1
-    colours = [_hex(cmap(0.15 + 0.8 * i / max(n - 1, 1))) for i in range(n)]
-    return Classes(bounds, colours)
+    return Classes(bounds, _ramp(SEQUENTIAL[1:], len(bounds) - 1))
 
 
-def _hex(rgba: tuple[float, ...]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in rgba[:3]))
-
-
-def geometry_path(geom) -> MplPath | None:
-    """One compound matplotlib path for a (multi)polygon, holes included; None when empty."""
-    if geom is None or geom.is_empty:
-        return None
-    parts = getattr(geom, "geoms", [geom])
-    verts, codes = [], []
-    for poly in parts:
-        if poly.geom_type != "Polygon" or poly.is_empty:
+def legend(
+    classes: Classes, fmt: Callable[[float], str], no_change: str = "No change"
+) -> list[tuple[str, str]]:
+    """The legend as (colour, text) pairs, lowest class first: "£130 to £150". A class whose two bounds
+    read the same once formatted is merged into its neighbour, so no two entries read alike."""
+    out: list[tuple[str, str]] = []
+    b = classes.bounds
+    for i, colour in enumerate(classes.colours):
+        if colour == NO_CHANGE:
+            out.append((colour, no_change))
             continue
-        for ring in (poly.exterior, *poly.interiors):
-            xy = np.asarray(ring.coords)[:, :2]
-            c = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
-            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-            verts.append(xy)
-            codes.append(c)
-    if not verts:
-        return None
-    return MplPath(np.concatenate(verts), np.concatenate(codes))
+        text = f"{fmt(b[i])} to {fmt(b[i + 1])}"
+        if fmt(b[i]) == fmt(b[i + 1]) or (out and out[-1][1] == text):
+            continue
+        out.append((colour, text))
+    return out
+
+
+# --- outlines as SVG path data, once per report ---------------------------------------------------------
 
 
 def simplified(geometry, tolerance: float):
@@ -139,150 +155,201 @@ def simplified(geometry, tolerance: float):
         return geometry.simplify(tolerance, preserve_topology=True)
 
 
+def path_data(geoms: Sequence) -> list[str]:
+    """SVG path data of each (multi)polygon, in 10 m units with y pointing down: per ring an absolute
+    move, relative lines, close. Empty geometries give ""."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    polygons = shapely.get_type_id(parts) == 3
+    parts, part_of = parts[polygons], part_of[polygons]
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    out: list[list[str]] = [[] for _ in range(len(geoms))]
+    if not len(xy):
+        return [""] * len(geoms)
+    pts = np.rint(np.column_stack([xy[:, 0], -xy[:, 1]]) / UNIT_M).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, ring_idx[1:] != ring_idx[:-1]])
+    ends = np.r_[starts[1:], len(ring_idx)]
+    delta = np.diff(pts, axis=0, prepend=pts[:1])
+    for r, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        d = delta[a + 1 : b - 1]  # the closing point repeats the first: "z" draws that edge
+        d = d[(d[:, 0] != 0) | (d[:, 1] != 0)]
+        if len(d) < 2:
+            continue
+        x0, y0 = pts[a].tolist()
+        body = " ".join(map(str, d.ravel().tolist()))
+        out[part_of[ring_of[r]]].append(f"M{x0} {y0}l{body}z")
+    return ["".join(p) for p in out]
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """Every area's outline as SVG path data, at national and at area detail, with each area's bounds
+    and a label point (SVG units)."""
+
+    codes: list[str]
+    national: dict[str, str]
+    detail: dict[str, str]
+    bounds: dict[str, tuple[float, float, float, float]]
+    points: dict[str, tuple[float, float]]
+
+    @classmethod
+    def of(cls, geometry) -> Outlines:
+        """From a GeoSeries (EPSG:27700, metres) indexed by area code; empty geometries are left out."""
+        geometry = geometry[~(geometry.isna() | geometry.is_empty)]
+        codes = [str(c) for c in geometry.index]
+        national = path_data(simplified(geometry, NATIONAL_SIMPLIFY_M).values)
+        detail = path_data(simplified(geometry, DETAIL_SIMPLIFY_M).values)
+        b = shapely.bounds(np.asarray(geometry.values)) / UNIT_M
+        pts = shapely.get_coordinates(shapely.point_on_surface(np.asarray(geometry.values))) / UNIT_M
+        return cls(
+            codes=codes,
+            national=dict(zip(codes, national, strict=True)),
+            detail=dict(zip(codes, detail, strict=True)),
+            bounds={c: (b[i, 0], -b[i, 3], b[i, 2], -b[i, 1]) for i, c in enumerate(codes)},
+            points={c: (pts[i, 0], -pts[i, 1]) for i, c in enumerate(codes)},
+        )
+
+    def frame(
+        self, codes: Sequence[str], pad: float = 0.03, aspect: tuple[float, float] = (0.55, 1.35)
+    ) -> tuple[float, ...]:
+        """A viewBox (x, y, width, height) around ``codes``, padded, with its height/width ratio kept
+        within ``aspect`` (the areas centred)."""
+        b = np.array([self.bounds[c] for c in codes])
+        x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+        w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+        p = pad * max(w, h)
+        x0, y0, w, h = x0 - p, y0 - p, w + 2 * p, h + 2 * p
+        ratio = min(max(h / w, aspect[0]), aspect[1])
+        if h / w < ratio:  # too wide: add height
+            y0, h = y0 - (w * ratio - h) / 2, w * ratio
+        elif h / w > ratio:  # too tall: add width
+            x0, w = x0 - (h / ratio - w) / 2, h / ratio
+        return (round(x0), round(y0), round(w), round(h))
+
+    def within(self, frame: tuple[float, ...]) -> list[str]:
+        """Areas whose bounds meet the frame."""
+        x, y, w, h = frame
+        return [
+            c
+            for c in self.codes
+            if not (
+                self.bounds[c][2] < x
+                or self.bounds[c][0] > x + w
+                or self.bounds[c][3] < y
+                or self.bounds[c][1] > y + h
+            )
+        ]
+
+
+# --- drawing ------------------------------------------------------------------------------------------------
+
+
+def _area(d: str, fill: str, link: str | None, tip: str | None, cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    shape = f'<path d="{d}" fill="{fill}"{c}/>'
+    if not link:
+        return f"<g>{f'<title>{escape(tip)}</title>' if tip else ''}{shape}</g>" if tip else shape
+    title = f"<title>{escape(tip)}</title>" if tip else ""
+    return f'<a href="{escape(link)}" tabindex="-1">{title}{shape}</a>'
+
+
+def _svg(frame: tuple[float, ...], prefix: str, alt: str, body: list[str]) -> str:
+    x, y, w, h = frame
+    title_id = f"{prefix}-title"
+    return (
+        f'<svg class="map" role="img" aria-labelledby="{title_id}" focusable="false" '
+        f'viewBox="{x} {y} {w} {h}" preserveAspectRatio="xMidYMid meet">'
+        f'<title id="{title_id}">{escape(alt)}</title>' + "".join(body) + "</svg>\n"
+    )
+
+
 def choropleth(
-    geometry,
-    values: pd.Series,
+    outlines: Outlines,
+    values: Mapping[str, float],
     classes: Classes,
     *,
     alt: str,
     id_prefix: str,
     links: Mapping[str, str] | None = None,
     tooltips: Mapping[str, str] | None = None,
-    context=None,
-    highlight: str | None = None,
-    names: Mapping[str, str] | None = None,
-    width_in: float = 5.0,
+    inset: Sequence[str] = (),
+    inset_label: str = "London",
 ) -> str:
-    """An inline SVG choropleth of ``values`` (indexed by area_code) over ``geometry``.
+    """A national map of every area in ``outlines``, filled by ``classes``; ``inset``: codes drawn again,
+    larger, in a box in the top right corner (London)."""
+    links, tooltips = links or {}, tooltips or {}
+    codes = outlines.codes
+    frame = outlines.frame(codes)
+    body = ['<g class="areas">']
+    body += [
+        _area(outlines.national[c], classes.colour_of(values.get(c, math.nan)), links.get(c), tooltips.get(c))
+        for c in codes
+        if outlines.national[c]
+    ]
+    body.append("</g>")
+    inset = [c for c in inset if c in outlines.bounds]
+    if inset:
+        body.append(_inset(outlines, inset, frame, values, classes, links, tooltips, inset_label))
+    return _svg(frame, id_prefix, alt, body)
 
-    Args:
-        geometry: GeoSeries (EPSG:27700) of the areas to colour, indexed by area_code.
-        classes: from ``classify``; show ``legend(classes, fmt)`` beside the map.
-        alt: the text alternative read by screen readers (what the map shows and its range).
-        id_prefix: unique on the page; prefixes every id in the SVG.
-        links, tooltips: per area_code, the link target and the hover text.
-        context: GeoSeries of other areas drawn pale grey behind (clipped to the map's frame).
-        highlight: area_code drawn with a heavy outline. names: labels drawn on the map, per area_code
-            (as SVG text; the stylesheet gives them a white halo).
-    """
-    paths, kept = [], []
-    for code in geometry.index:
-        p = geometry_path(geometry[code])
-        if p is not None:
-            paths.append(p)
-            kept.append(code)
-    x0, y0, x1, y1 = geometry.total_bounds
-    pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)
-    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-    height_in = width_in * min(max((y1 - y0) / max(x1 - x0, 1.0), 0.55), 1.35)
-    scale = min(width_in / (x1 - x0), height_in / (y1 - y0))
-    dx = (width_in / scale - (x1 - x0)) / 2  # centre the areas when the frame's aspect was clamped
-    dy = (height_in / scale - (y1 - y0)) / 2
-    frame = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
-    with rc_context(RC):
-        fig = Figure(figsize=(width_in, height_in), dpi=72)
-        FigureCanvasSVG(fig)
-        fig.patch.set_visible(False)
-        tr = Affine2D().translate(-frame[0], -frame[1]).scale(scale) + fig.dpi_scale_trans
 
-        def add(artist):
-            artist.set_transform(tr)
-            fig.add_artist(artist)
+def _inset(outlines, codes, frame, values, classes, links, tooltips, label) -> str:
+    """A box in the top right corner of ``frame`` showing ``codes`` at a larger scale."""
+    x, y, w, h = frame
+    size = 0.34 * w
+    ix, iy = x + w - size - 0.01 * w, y + 0.01 * h
+    inner = outlines.frame(codes, pad=0.04, aspect=(0.7, 0.7))
+    height = size * inner[3] / inner[2]
+    font = inner[2] * 0.07
+    shapes = "".join(
+        _area(outlines.detail[c], classes.colour_of(values.get(c, math.nan)), links.get(c), tooltips.get(c))
+        for c in codes
+    )
+    return (
+        f'<rect class="inset-box" x="{ix:.0f}" y="{iy:.0f}" width="{size:.0f}" height="{height:.0f}"/>'
+        f'<svg x="{ix:.0f}" y="{iy:.0f}" width="{size:.0f}" height="{height:.0f}" '
+        f'viewBox="{inner[0]} {inner[1]} {inner[2]} {inner[3]}"><g class="areas">{shapes}</g>'
+        f'<text x="{inner[0] + inner[2] * 0.04:.0f}" y="{inner[1] + font * 1.3:.0f}" font-size="{font:.0f}" '
+        f'class="inset-label">{escape(label)}</text></svg>'
+    )
 
-        if context is not None and len(context):
-            clipped = shapely.clip_by_rect(np.asarray(context.values), *frame)
-            cpaths = [p for p in (geometry_path(g) for g in clipped) if p is not None]
-            add(
-                PatchCollection(
-                    [PathPatch(p) for p in cpaths], facecolor=CONTEXT, edgecolor="#fff", linewidth=0.6
-                )
-            )
-        fill = [classes.colour_of(float(values.get(c, np.nan))) for c in kept]
-        coll = PatchCollection(
-            [PathPatch(p) for p in paths],
-            facecolors=fill,
-            edgecolors="#fff",
-            linewidths=0.7 if highlight else 0.3,
+
+def area_map(
+    outlines: Outlines,
+    code: str,
+    focus: Sequence[str],
+    values: Mapping[str, float],
+    classes: Classes,
+    *,
+    alt: str,
+    id_prefix: str,
+    links: Mapping[str, str],
+    tooltips: Mapping[str, str],
+    names: Mapping[str, str],
+) -> str:
+    """A map of area ``code`` and ``focus`` (its neighbours) filled by ``classes``, other areas in the
+    frame pale grey behind, ``code`` outlined, each focus area named."""
+    shown = [c for c in [code, *focus] if c in outlines.bounds]
+    frame = outlines.frame(shown, pad=0.1)
+    near = outlines.within(frame)
+    focus_set = set(shown)
+    font = frame[2] * 0.026
+    body = ['<g class="context">']
+    body += [f'<path d="{outlines.detail[c]}"/>' for c in near if c not in focus_set and outlines.detail[c]]
+    body.append('</g><g class="areas">')
+    body += [
+        _area(outlines.detail[c], classes.colour_of(values.get(c, math.nan)), links.get(c), tooltips.get(c))
+        for c in shown
+    ]
+    body.append(f'</g><path class="highlight" d="{outlines.detail[code]}"/>')
+    body.append(f'<g class="labels" font-size="{font:.0f}" stroke-width="{font * 0.25:.0f}">')
+    for c in shown:
+        px, py = outlines.points[c]
+        strong = ' class="this"' if c == code else ""
+        body.append(
+            f'<text x="{px:.0f}" y="{py:.0f}" text-anchor="middle" dominant-baseline="middle"{strong}>'
+            f"{escape(names.get(c, c))}</text>"
         )
-        if links:
-            coll.set_urls([links.get(c) for c in kept])
-        add(coll)
-        if highlight is not None and highlight in kept:
-            add(PathPatch(paths[kept.index(highlight)], facecolor="none", edgecolor="#111", linewidth=2.2))
-        for code in kept:
-            if names and code in names:
-                pt = geometry[code].representative_point()
-                strong = code == highlight
-                text = Text(pt.x, pt.y, names[code], ha="center", va="center", color="#111", parse_math=False)
-                text.set_fontsize(10.5 if strong else 9)
-                text.set_fontweight("bold" if strong else "normal")
-                add(text)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    hover = {links[c]: tooltips[c] for c in kept if links and tooltips and c in links and c in tooltips}
-    return _tidy(buf.getvalue(), id_prefix, alt, hover)
-
-
-def legend(classes: Classes, fmt: Callable[[float], str]) -> list[tuple[str, str]]:
-    """The legend of a choropleth as (colour, text) pairs, lowest class first: "£130 to £150"."""
-    b = classes.bounds
-    return [(c, f"{fmt(b[i])} to {fmt(b[i + 1])}") for i, c in enumerate(classes.colours)]
-
-
-_FLOAT = re.compile(r"-?\d+\.\d{2,}")
-_TEXT = re.compile(r"(>[^<]*</text>)")
-
-
-def _short(x: float) -> str:
-    s = f"{x:.1f}"
-    s = s[:-2] if s.endswith(".0") else s
-    return "0" if s == "-0" else s
-
-
-def _compact_path(m: re.Match) -> str:
-    d = " ".join(m.group(1).split())
-    if not re.search(r"[^MLz\d\s.\-]", d):  # only moves and lines: "L" may be left implicit
-        d = d.replace(" L ", " ")
-    return f'd="{d}"'
-
-
-def _tidy(svg: str, prefix: str, alt: str, hover: Mapping[str, str]) -> str:
-    """Make matplotlib's SVG fit to inline: drop the XML header, prefix ids, round coordinates, let it
-    scale with the page, label it for screen readers and give area links hover text."""
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
-    svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', svg)
-    svg = "".join(
-        part if part.startswith(">") else _FLOAT.sub(lambda f: _short(float(f.group(0))), part)
-        for part in _TEXT.split(svg)
-    )
-    svg = re.sub(r'\bd="([^"]*)"', _compact_path, svg)
-    svg = re.sub(r"font-family: [^;\"]*;?\s*", "", svg)
-    svg = svg.replace(' target="_blank"', "")
-    # inline in HTML the parser puts SVG in its namespace: the xmlns declarations (the only URLs in the
-    # file) are not needed
-    svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg)
-    svg = re.sub(r"(<svg[^>]*?)\s+width=\"[^\"]*\"\s+height=\"[^\"]*\"", r"\1", svg, count=1)
-    title_id = f"{prefix}-title"
-    svg = svg.replace(
-        "<svg ", f'<svg class="map" role="img" aria-labelledby="{title_id}" focusable="false" ', 1
-    )
-    head_end = svg.index(">") + 1
-    svg = svg[:head_end] + f'\n<title id="{title_id}">{escape(alt)}</title>' + svg[head_end:]
-
-    def link(m: re.Match) -> str:
-        tip = hover.get(_unescape(m.group(1)))
-        title = f"<title>{escape(tip)}</title>" if tip else ""
-        return f'<a xlink:href="{m.group(1)}" tabindex="-1">{title}'
-
-    svg = re.sub(r'<a xlink:href="([^"#][^"]*)">', link, svg)
-    svg = re.sub(r"\n\s*\n", "\n", svg)
-    return svg.strip() + "\n"
-
-
-def _unescape(s: str) -> str:
-    from html import unescape
-
-    return unescape(s)
+    body.append("</g>")
+    return _svg(frame, id_prefix, alt, body)

@@ -12,20 +12,43 @@ A rule kind is one unit that both constrains and verifies:
   the LP, so a sign or index slip in ``add`` cannot hide;
 - ``explain(relaxation, settlement)`` turns the elastic re-solve's relaxation into plain English in the
   rule's own parameter.
+
+It is also the one place that knows how its kind reads to people (``allocator.reports.words`` and every
+report take it from here, never from a table of their own):
+
+- ``label``: the kind's name for a reader ("floor", "minimum per head");
+- ``direction``: which way its bound holds an area's figure (``lower``, ``upper``, ``range`` or ``national``);
+- ``held``: what being at that bound means for an area ("it is held at that floor");
+- ``requirement(scenario)``: what the rule requires, in one clause, from its resolved parameters;
+- ``check_inputs(scenario)``: the kind's checks of a scenario before any solve, as (field, message);
+- ``example``: parameters that make a small generic scenario feasible (the contract test solves it).
+
+``PARTS`` lists them; the contract test fails when a kind does not define each one itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.selectors import Selector, select, years_covered
+from allocator.selectors import Selector, describe, expand, select, years_covered
+from allocator.units import fy_list
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 Budget = Literal["resource", "capital"]
+Direction = Literal["lower", "upper", "range", "national"]
+"""Which way a rule's bound holds figures: ``lower`` (an area's figure cannot go below it: floors, minimums),
+``upper`` (cannot go above: ceilings, caps), ``range`` (between two bounds: shares, parity) or
+``national`` (a national total: envelopes, ring-fences)."""
+
+PARTS = ("label", "direction", "held", "example", "requirement", "check_inputs", "explain", "add", "check")
+"""What every rule kind defines itself (the contract test checks each class's own namespace)."""
 
 TOLERANCE_GBP = 1.0
 """A check passes when no covered figure misses its bound by more than £1 (or 1e-7 of the figure)."""
@@ -112,6 +135,13 @@ class RuleKind(Generic[S]):
 
     spec_model: ClassVar[type[RuleSpec]]
     kind: ClassVar[str]
+    label: ClassVar[str]
+    """The kind's name for a reader: "floor", "minimum per head"."""
+    direction: ClassVar[Direction]
+    held: ClassVar[str]
+    """What being at its bound means for an area, as a clause: "it is held at that floor"."""
+    example: ClassVar[dict[str, object]]
+    """Parameters that keep the contract test's small generic scenario feasible."""
 
     def __init__(self, rule_id: str, spec: S):
         self.rule_id = rule_id
@@ -123,12 +153,60 @@ class RuleKind(Generic[S]):
     def check(self, settlement: Any) -> RuleCheck:  # pragma: no cover - every kind overrides
         raise NotImplementedError
 
+    def requirement(self, scenario: Scenario) -> str:  # pragma: no cover - every kind overrides
+        """What the rule requires, in one clause from its resolved parameters ("each area's settlement
+        cannot fall below 98% of the year before's, in cash terms"); no trailing full stop."""
+        raise NotImplementedError
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:  # pragma: no cover
+        """Problems with the rule in this scenario that the schema alone cannot see, as (field of the rule,
+        message) pairs; empty when none."""
+        raise NotImplementedError
+
     def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
         """Plain English per year for the elastic diagnosis; ``relaxation`` has year and relaxation_gbp."""
         out = {}
         for year, gbp in relaxation.groupby("year", dropna=False)["relaxation_gbp"].sum().items():
             out[year] = f"{self.rule_id} ({self.kind}) had to give £{gbp / 1e6:,.1f}m"
         return out
+
+    # helpers shared by requirement() implementations
+    def dated(self, template: str, value: Any, scenario: Scenario, show: Any, varying: str) -> str:
+        """``template`` with ``{v}``, a dated parameter over the years the rule covers: the figure itself
+        when it is the same in each ("... below 98% of ..."), else ``varying`` in its place and the figures
+        by year after a colon ("... below a set share of ...: 100% in 2026-27 and 98% in 2027-28 to
+        2030-31")."""
+        years = self.covered_years(list(scenario.years))
+        by_year = expand(value, years)
+        shown = [(y, show(by_year[y])) for y in years if y in by_year]
+        if len({text for _, text in shown}) <= 1:
+            return template.format(v=shown[0][1] if shown else show(value))
+        texts = list(dict.fromkeys(text for _, text in shown))
+        spans = [f"{t} in {fy_list([y for y, text in shown if text == t])}" for t in texts]
+        return f"{template.format(v=varying)}: {'; '.join(spans)}"
+
+    def coverage(self, scenario: Scenario) -> str:
+        """Which years and areas the rule covers when that is not all of them, as a trailing phrase
+        (" in 2027-28 and 2028-29, for areas where tier is Unitary"), else empty."""
+        out = ""
+        years = self.covered_years(list(scenario.years))
+        if years != list(scenario.years):
+            out += f" in {fy_list(years)}" if years else " in none of the years"
+        if self.spec.areas:
+            out += f", for areas where {describe(self.spec.areas)}"
+        return out
+
+    @staticmethod
+    def stream_label(stream: str, scenario: Scenario) -> str:
+        spec = scenario.streams.get(stream)
+        return spec.label if spec is not None and spec.label else stream.replace("_", " ")
+
+    @staticmethod
+    def unknown_budget(scenario: Scenario, budget: str) -> list[tuple[str, str]]:
+        """The problem of a budget no stream uses (for kinds with a ``budget``)."""
+        if budget in scenario.budgets:
+            return []
+        return [("budget", f"no stream uses the {budget} budget; streams use {scenario.budgets}")]
 
     # helpers shared by check() implementations
     def covered_years(self, years: list[int]) -> list[int]:

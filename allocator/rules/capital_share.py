@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,9 @@ from pydantic import Field, model_validator
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class CapitalShareSpec(RuleSpec):
@@ -88,3 +91,22 @@ class CapitalShare(RuleKind[CapitalShareSpec]):
                 f"{' and '.join(fixes) or 'wider bounds'}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "capital share"
+    direction = "range"
+    held = "its capital share is held at that limit"
+    example: ClassVar[dict[str, object]] = {"lo": 0.1, "hi": 0.5}
+
+    def requirement(self, scenario: Scenario) -> str:
+        lo, hi = pct(self.spec.lo, None), pct(self.spec.hi, None)
+        if self.spec.lo > 0 and self.spec.hi < 1:
+            share = f"between {lo} and {hi}"
+        elif self.spec.lo > 0:
+            share = f"at least {lo}"
+        else:
+            share = f"at most {hi}"
+        return f"capital is {share} of each area's settlement{self.coverage(scenario)}"
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []

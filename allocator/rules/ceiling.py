@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -11,6 +11,9 @@ from pydantic import Field
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class CeilingSpec(RuleSpec):
@@ -75,6 +78,20 @@ class Ceiling(RuleKind[CeilingSpec]):
                 f"{money(gbp)} of growth the other rules require ({_areas(len(rows))} over the cap): {fix}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "ceiling"
+    direction = "upper"
+    held = "it is held at that ceiling"
+    example: ClassVar[dict[str, object]] = {"gamma": 0.2}
+
+    def requirement(self, scenario: Scenario) -> str:
+        template = "each area's settlement cannot grow by more than {v} on the previous year's"
+        text = self.dated(template, self.spec.gamma, scenario, lambda v: pct(v, None), "a set share")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []
 
 
 def _areas(n: int) -> str:

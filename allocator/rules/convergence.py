@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -10,6 +10,9 @@ from pydantic import Field
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class ConvergenceSpec(RuleSpec):
@@ -70,6 +73,20 @@ class Convergence(RuleKind[ConvergenceSpec]):
                 f"feasible with kappa >= {pct(feasible)} for every area"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "convergence to the formula"
+    direction = "lower"
+    held = "it is held at that distance below its formula target"
+    example: ClassVar[dict[str, object]] = {"kappa": 0.5}
+
+    def requirement(self, scenario: Scenario) -> str:
+        template = "no area sits more than {v} below its formula target (its fair share)"
+        text = self.dated(template, self.spec.kappa, scenario, lambda v: pct(v, None), "a set share")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []
 
 
 def _areas(n: int) -> str:

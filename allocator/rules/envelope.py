@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, money
+from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class EnvelopeSpec(RuleSpec):
@@ -57,12 +60,33 @@ class Envelope(RuleKind[EnvelopeSpec]):
         return RuleCheck.from_shortfall(self, shortfall, bound)
 
     def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+        alloc = settlement.allocations
+        allocated = alloc[alloc["budget"] == self.spec.budget].groupby("year")["amount_gbp"].sum()
         out = {}
         for year, gbp in relaxation.groupby("year")["relaxation_gbp"].sum().items():
             env = settlement.envelope(self.spec.budget, int(year))
+            # the relaxed settlement allocates more than the bound when the other rules need more money
+            more = float(allocated.get(int(year), 0.0)) > self.bound(env)
             out[int(year)] = (
                 f"the {self.spec.budget} envelope '{self.rule_id}' in {fy(int(year))} ({money(env)}) is "
-                f"{money(gbp)} away from what the other rules require: feasible with the envelope "
-                f"moved by {money(gbp)} ({gbp / env:.1%})"
+                f"{money(gbp)} {'short of' if more else 'more than'} what the other rules require: feasible "
+                f"with the envelope {'raised' if more else 'lowered'} by {money(gbp)} ({pct(gbp / env)})"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "envelope"
+    direction = "national"
+    held = "a national total is fully used, so more here means less elsewhere"
+    example: ClassVar[dict[str, object]] = {"budget": "resource", "headroom_share": 0.05}
+
+    def requirement(self, scenario: Scenario) -> str:
+        b = self.spec.budget
+        verb = "exactly" if self.spec.must_allocate else "at most"
+        share = f"{pct(1 - self.spec.headroom_share, None)} of " if self.spec.headroom_share else ""
+        template = f"national {b} allocations each year total {verb} {share}the {b} envelope ({{v}})"
+        text = self.dated(template, scenario.envelopes.get(b, 0.0), scenario, money, "set by year")
+        return text + self.coverage(scenario).split(",")[0]  # national: the areas selector does not apply
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return self.unknown_budget(scenario, self.spec.budget)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
-from allocator.units import fy, money
+from allocator.units import fy, money, times
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class EquityRatioSpec(RuleSpec):
@@ -83,6 +86,20 @@ class EquityRatio(RuleKind[EquityRatioSpec]):
                 f"holds back {money(gbp)} the other rules require ({_areas(len(rows))} above it): {fix}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "cap on £ per head"
+    direction = "upper"
+    held = "it is held at that cap"
+    example: ClassVar[dict[str, object]] = {"rho": 1.5}
+
+    def requirement(self, scenario: Scenario) -> str:
+        template = "no area receives more than {v} the national £ per head"
+        text = self.dated(template, self.spec.rho, scenario, times, "a set multiple of")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []
 
 
 def _areas(n: int) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class FloorSpec(RuleSpec):
@@ -105,3 +108,25 @@ class Floor(RuleKind[FloorSpec]):
                 f"({n} area{'s' if n != 1 else ''} short): feasible with phi <= {pct(max(feasible, 0.0))}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "floor"
+    direction = "lower"
+    held = "it is held at that floor"
+    example: ClassVar[dict[str, object]] = {"phi": 0.9}
+
+    def requirement(self, scenario: Scenario) -> str:
+        what = (
+            "spending power (grant plus own resources such as council tax)"
+            if self.spec.basis == "spending_power"
+            else "settlement"
+        )
+        terms = "real" if self.spec.real else "cash"
+        template = f"each area's {what} cannot fall below {{v}} of the previous year's, in {terms} terms"
+        text = self.dated(template, self.spec.phi, scenario, lambda v: pct(v, None), "a set share")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        if self.spec.basis == "spending_power" and scenario.geography.own_resources is None:
+            return [("basis", "spending_power needs geography.own_resources")]
+        return []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, money
+from allocator.units import fy, fy_range, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class MultiYearTotalSpec(RuleSpec):
@@ -69,6 +72,21 @@ class MultiYearTotal(RuleKind[MultiYearTotalSpec]):
             f"{'short of what the other rules require' if more else 'more than the other rules and capacity allow'}"
             ": feasible with "
             f"amount_gbp {'>=' if more else '<='} {money(feasible)} "
-            f"({'+' if more else '-'}{gbp / self.spec.amount_gbp:.1%})"
+            f"({pct(gbp / self.spec.amount_gbp if more else -gbp / self.spec.amount_gbp, signed=True)})"
         )
         return {None: text}
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "multi-year total"
+    direction = "national"
+    held = "a national total is fully used, so more here means less elsewhere"
+    example: ClassVar[dict[str, object]] = {"budget": "capital", "amount_gbp": 600.0}
+
+    def requirement(self, scenario: Scenario) -> str:
+        b = self.spec.budget
+        verb = "exactly" if self.spec.must_allocate else "at most"
+        years = self.covered_years(list(scenario.years))
+        return f"national {b} allocations over {fy_range(years)} total {verb} {money(self.spec.amount_gbp)}"
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return self.unknown_budget(scenario, self.spec.budget)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ from pydantic import Field
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class NeighbourParitySpec(RuleSpec):
@@ -115,3 +118,19 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
                 f"tau >= {pct(feasible)}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "parity with neighbours"
+    direction = "range"
+    held = "it is held at that gap with a neighbour"
+    example: ClassVar[dict[str, object]] = {"tau": 0.5}
+
+    def requirement(self, scenario: Scenario) -> str:
+        template = (
+            "areas that share a boundary differ in £ per head by at most {v} of the national £ per head"
+        )
+        text = self.dated(template, self.spec.tau, scenario, lambda v: pct(v, None), "a set share")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []

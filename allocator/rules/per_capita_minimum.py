@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
-from allocator.units import fy, money
+from allocator.units import fy, money, per_head
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class PerCapitaMinimumSpec(RuleSpec):
@@ -59,11 +62,26 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
                 0.0, min(mu[year] - r.relaxation_gbp / population[r.area_code] for r in rows.itertuples())
             )
             out[year] = (
-                f"per-head minimum '{self.rule_id}' of £{mu[year]:,.2f} per head in {fy(year)} needs "
+                f"per-head minimum '{self.rule_id}' of {per_head(mu[year], pence=True)} per head in {fy(year)} needs "
                 f"{money(gbp)} more than the other rules allow ({_areas(len(rows))} short): feasible "
-                f"with mu <= £{feasible:,.2f} per head for every area"
+                f"with mu <= {per_head(feasible, pence=True)} per head for every area"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "minimum per head"
+    direction = "lower"
+    held = "it is held at that minimum"
+    example: ClassVar[dict[str, object]] = {"mu_gbp_per_head": 5.0}
+
+    def requirement(self, scenario: Scenario) -> str:
+        show = lambda v: per_head(v, pence=not float(v).is_integer())  # noqa: E731
+        template = "each area receives at least {v} per resident a year"
+        text = self.dated(template, self.spec.mu_gbp_per_head, scenario, show, "a set amount")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []
 
 
 def _areas(n: int) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import model_validator
@@ -11,6 +12,9 @@ from pydantic import model_validator
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.selectors import Dated, expand
 from allocator.units import fy, money, pct
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class RingFenceSpec(RuleSpec):
@@ -120,3 +124,30 @@ class RingFence(RuleKind[RingFenceSpec]):
                 f"beyond what the other rules and the stream's capacity allow: feasible with {fix}"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "ring-fence"
+    direction = "national"
+    held = "the stream's national total is at its bound, so more here means less elsewhere"
+    example: ClassVar[dict[str, object]] = {"stream": "safety", "amount_gbp": 100.0}
+
+    def requirement(self, scenario: Scenario) -> str:
+        word = "at least" if self.spec.sense == "min" else "at most"
+        label = self.stream_label(self.spec.stream, scenario)
+        if self.spec.amount_gbp is not None:
+            template = f"{label} receives {word} {{v}} nationally each year"
+            text = self.dated(template, self.spec.amount_gbp, scenario, money, "a set amount")
+        else:
+            stream = scenario.streams.get(self.spec.stream)
+            budget = stream.budget if stream is not None else "its budget's"
+            template = f"{label} receives {word} {{v}} of the {budget} envelope nationally each year"
+            text = self.dated(template, self.spec.share, scenario, lambda v: pct(v, None), "a set share")
+        return text + self.coverage(scenario)
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        stream = self.spec.stream
+        if stream in scenario.streams:
+            return []
+        close = difflib.get_close_matches(stream, list(scenario.streams), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return [("stream", f"unknown stream '{stream}'{hint}; streams are {sorted(scenario.streams)}")]

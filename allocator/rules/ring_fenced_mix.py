@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, money
+from allocator.units import fy, money, points
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 class RingFencedMixSpec(RuleSpec):
@@ -104,3 +107,18 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
                 "areas integrated"
             )
         return out
+
+    # --- how the kind reads to people (allocator.reports.words) -----------------------------------
+    label = "ring-fenced stream mix"
+    direction = "range"
+    held = "a stream is held at the edge of that range"
+    example: ClassVar[dict[str, object]] = {"beta": 0.1}
+
+    def requirement(self, scenario: Scenario) -> str:
+        return (
+            "outside an integrated settlement, each stream stays within "
+            f"{points(self.spec.beta)} of its share of the area's baseline funding{self.coverage(scenario)}"
+        )
+
+    def check_inputs(self, scenario: Scenario) -> list[tuple[str, str]]:
+        return []

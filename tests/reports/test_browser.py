@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from allocator.reports.html import write_report
-from allocator.reports.html_kit import money, per_head
-from allocator.reports.html_words import stream_label
-from allocator.units import fy
+from allocator.reports.words import stream_label
+from allocator.units import fy, money, per_head
 from tests.conftest import ROOT
 from tests.reports.test_html import NASTY, tiny_settlements
 
@@ -160,19 +159,46 @@ def test_a_local_leader_finds_and_reads_their_settlement(report, browser, screen
     assert page.locator("#losers-table tbody tr").count() >= 1
     page.screenshot(path=str(screenshots / "compare.png"), full_page=True)
 
-    # a narrow screen: the page fits, the wide tables scroll inside their own box
+    # a phone: each page fits the screen, the wide tables scroll inside their own box and say so
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto((out / "areas" / "E06000001.html").as_uri())
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1
-    page.screenshot(path=str(screenshots / "area-narrow.png"), full_page=False)
+    for name, path in (
+        ("index", "index.html"),
+        ("area", "areas/E06000001.html"),
+        ("compare", "compare.html"),
+    ):
+        page.goto((out / path).as_uri())
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, name
+        page.screenshot(path=str(screenshots / f"{name}-phone.png"), full_page=True)
+    page.goto((out / "index.html").as_uri())
+    jump = page.get_by_label("Go to an area")
+    assert jump.bounding_box()["y"] < 844  # on the first screen, above the tables
+    scrolling = page.locator(".scroll.more-right")
+    assert scrolling.count() >= 1
+    assert page.locator(".scroll.more-right + .scroll-hint").first.is_visible()
+    # going to an area by its name opens its page
+    jump.fill("Area 2 (E06000002)")
+    jump.press("Enter")
+    page.wait_for_url("**/areas/E06000002.html")
 
     context.close()
     assert errors == []
     assert blocked == []
     assert requests
     assert all(u.startswith("file://") for u in requests)
-    assert {p.name for p in screenshots.iterdir()} >= {"index.png", "area.png", "compare.png"}
+    shots = {"index.png", "area.png", "compare.png", "index-phone.png", "area-phone.png", "compare-phone.png"}
+    assert {p.name for p in screenshots.iterdir()} >= shots
+
+
+def test_an_area_page_prints_on_one_page(report, browser) -> None:
+    _, out = report
+    page = browser.new_page()
+    page.goto((out / "areas" / "E06000001.html").as_uri())
+    pdf = page.pdf(format="A4")
+    page.close()
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") == 1
 
 
 def test_the_browser_is_debians_chromium(browser) -> None:

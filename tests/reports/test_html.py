@@ -18,9 +18,9 @@ from shapely.geometry import Point
 from allocator.compare import compare
 from allocator.engine import solve
 from allocator.reports.html import write_report
-from allocator.reports.html_kit import money, per_head
-from allocator.reports.maps import choropleth, classify, simplified
+from allocator.reports.maps import Outlines, choropleth, classify
 from allocator.settlement import Settlement
+from allocator.units import money, per_head
 from tests.conftest import tiny_geography, tiny_scenario
 
 NASTY = "<b>&Co"
@@ -307,8 +307,8 @@ def test_national_map_is_small_deterministic_and_accessible() -> None:
     values = pd.Series(rng.uniform(100, 500, 320), index=codes)
     classes = classify(values)
     kw = {"alt": "Map <of> areas", "id_prefix": "m", "links": {c: f"areas/{c}.html" for c in codes}}
-    svg = choropleth(simplified(geometry, 200), values, classes, **kw)
-    assert svg == choropleth(simplified(geometry, 200), values, classes, **kw)
+    svg = choropleth(Outlines.of(geometry), values.to_dict(), classes, **kw)
+    assert svg == choropleth(Outlines.of(geometry), values.to_dict(), classes, **kw)
     assert len(svg.encode()) < 300_000
     assert svg.startswith('<svg class="map" role="img" aria-labelledby="m-title"')
     assert '<title id="m-title">Map &lt;of&gt; areas</title>' in svg

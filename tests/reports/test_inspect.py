@@ -9,7 +9,10 @@ import pytest
 from rich.console import Console
 
 from allocator.errors import InputError
-from allocator.reports.inspect import find_area, render_area, rule_lines
+from allocator.reports.area_view import area_view
+from allocator.reports.context import ReportContext
+from allocator.reports.inspect import find_area, render_area
+from allocator.units import money, per_head
 from tests.reports import small_settlement
 
 
@@ -17,7 +20,8 @@ def _page(code: str) -> str:
     console = Console(record=True, width=120)
     render_area(console, small_settlement(), code)
     # rich wraps long lines and draws column rules: compare word by word
-    return " ".join(console.export_text().replace("│", " ").replace("┃", " ").split())
+    text = console.export_text()
+    return " ".join(w for w in text.replace("│", " ").replace("┃", " ").split() if set(w) != {"─"})
 
 
 @pytest.mark.parametrize(
@@ -52,49 +56,62 @@ def test_nothing_near_says_what_to_give() -> None:
         find_area(small_settlement(), "qqqqqq")
 
 
+def _holdings(s, code: str) -> list[str]:
+    return [h.text for h in area_view(ReportContext(s), code).holdings]
+
+
 def test_rules_in_plain_english() -> None:
     s = small_settlement()
-    assert rule_lines(s, "E06000003") == [
-        "funding_guarantee (floor): its settlement cannot fall below 100% of last year's in cash terms "
-        "(in these real-terms figures it may fall by inflation); at its limit every year. "
-        "No area's settlement falls in cash terms."
+    assert _holdings(s, "E06000003") == [
+        "Funding guarantee (floor): Each area's settlement cannot fall below 100% of the previous year's, "
+        "in cash terms. It is held at that floor every year (2026-27 to 2027-28)."
     ]
-    assert rule_lines(s, "E06000000") == []
+    assert _holdings(s, "E06000000") == []
 
 
 def test_page_of_an_area_held_by_the_floor() -> None:
     s = small_settlement()
     text = _page("E06000003")
     totals = s.area_year_totals().loc["E06000003"]
-    assert text.startswith("North Somerset (E06000003) reports test")
+    assert text.startswith("North Somerset (E06000003) Scenario: reports test")
     assert "region South, Unitary authority, population 1,200" in text
     assert "ring-fenced streams" in text
-    assert "Settlement by year and stream stream budget 2026-27 2027-28" in text
+    assert "Settlement by year and stream (real terms) stream 2026-27 2027-28" in text
     assert f"£{totals.loc[2026, 'amount_gbp']:,.0f}" in text  # £24,510
     national = s.area_year_totals().xs(2026, level="year")
     national_per_head = national["amount_gbp"].sum() / national["population"].sum()
     assert f"£{national_per_head:,.2f}" in text
-    assert "South average" in text
-    assert "neighbours' average (1)" in text
-    assert "neighbours: North Tyneside (E06000002)" in text
-    for step in ("baseline", "formula target", "after phasing", "after optimisation"):
-        assert step in text
+    assert "South (region)" in text
+    assert "Its neighbours together" in text
+    assert "Similar councils together" in text
     assert (
-        "- funding_guarantee (floor): its settlement cannot fall below 100% of last year's in cash terms"
+        "Neighbours (sharing a boundary) area £ per head a year change on baseline North Tyneside (E06000002)"
         in text
     )
+    for step in ("Baseline", "Formula target", "After phasing", "After the rules", "Settlement"):
+        assert step in text
+    # cash and real terms: amounts are real here, so the cash-flat guarantee shows as flat cash
+    assert "cash £25,000 £25,000" in text
+    assert (
+        "- Funding guarantee (floor): Each area's settlement cannot fall below 100% of the previous year's"
+        in text
+    )
+    assert "No area's settlement falls in cash terms." in text  # the rule's own description, unchanged
     assert "Outcomes it is expected to buy" in text
     out = s.outcomes[(s.outcomes["area_code"] == "E06000003") & (s.outcomes["mission"] == "growth")]
-    changes = " ".join(f"{c:+.2f}" for c in out.sort_values("year")["projected_change"])
-    # mission, measure, which way is better, now, the projected change each year, the national target
-    assert f"Growth £ GVA per hour higher 50 {changes} 40" in text
+    last = out.sort_values("year")["projected_change"].iloc[-1]
+    # mission with its unit and which way is better, now, the change by the last year, the target
+    assert f"Growth (£ GVA per hour; higher is better) 50.00 {last:+.4f} at target 40.00" in text
 
 
 def test_page_of_an_integrated_area_with_no_rule_at_its_limit() -> None:
     text = _page("E06000000")
     assert "integrated settlement (single pot)" in text
     assert "none at its limit" in text
-    assert "neighbours: Salford (E06000001)" in text
+    assert (
+        "Neighbours (sharing a boundary) area £ per head a year change on baseline Salford (E06000001)"
+        in text
+    )
 
 
 def test_unknown_code_is_an_input_error() -> None:
@@ -120,12 +137,42 @@ def test_rule_lines_name_the_years_and_the_values_of_dated_parameters() -> None:
             "dual": [-1.0, -1.0, 1.0, float("nan")],
         }
     )
-    lines = rule_lines(dataclasses.replace(s, scenario=scenario, binding=binding), "E06000001")
-    assert lines == [
-        "cap (ceiling): its settlement cannot grow by more than 10% a year; at its limit in 2027-28",
-        "capacity:build_fund (capacity): its build_fund allocation is at the most it can use "
-        "(£40.00 per head); at its limit in 2027-28",
-        "funding_guarantee (floor): its settlement cannot fall below a set share of last year's in real "
-        "terms: 100% in 2026-27, 95% in 2027-28; at its limit every year. No area's settlement falls in "
-        "cash terms.",
+    changed = dataclasses.replace(s, scenario=scenario, binding=binding)
+    assert _holdings(changed, "E06000001") == [
+        "Cap (ceiling): Each area's settlement cannot grow by more than 10% on the previous year's. "
+        "It is held at that ceiling in 2027-28.",
+        "Absorptive capacity: Build fund: Build fund is at the most an area can use well (£40 per resident a "
+        "year). It is at that level in 2027-28.",
+        "Funding guarantee (floor): Each area's settlement cannot fall below a set share of the previous "
+        "year's, in real terms: 100% in 2026-27; 95% in 2027-28. It is held at that floor every year "
+        "(2026-27 to 2027-28).",
     ]
+
+
+def test_an_80_column_terminal_keeps_every_figure_whole() -> None:
+    """Figures never break across lines and no line is wider than the terminal; text wraps at spaces."""
+    s = small_settlement()
+    console = Console(record=True, width=80, soft_wrap=True)  # as the CLI's console
+    render_area(console, s, "E06000003")
+    lines = console.export_text().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    words = {w for line in lines for w in line.split()}
+    t = s.area_year_totals().xs("E06000003", level="area_code")
+    for figure in [money(x) for x in t["amount_gbp"]] + [per_head(x, pence=True) for x in t["per_head_gbp"]]:
+        assert figure in words, figure
+    # every word of the rule's sentence is whole: it reads the same once the lines are joined
+    joined = " ".join(" ".join(lines).split())
+    (holding,) = ReportContext(s).holdings["E06000003"]
+    assert holding.requirement in joined
+
+
+def test_names_from_users_files_cannot_drive_the_terminal() -> None:
+    s = small_settlement()
+    areas = s.areas.copy()
+    areas.loc["E06000002", "area_name"] = "[bold red]Evil[/] \x1b[2J"
+    evil = dataclasses.replace(s, areas=areas)
+    console = Console(record=True, width=120)
+    render_area(console, evil, "E06000002")
+    text = console.export_text()
+    assert "[bold red]Evil[/]" in text  # shown as typed, not as markup
+    assert "\x1b" not in text

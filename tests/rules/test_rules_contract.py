@@ -1,6 +1,9 @@
 """The contract every registered rule kind keeps (STYLE.md 4.3): a spec whose ``kind`` is a literal and
-whose fields are documented, a class docstring with a ``Math:`` block, a test module of its own, and a
-generic tiny scenario with the rule that solves, hard and soft, with its independent check passing."""
+whose fields are documented, a class docstring with a ``Math:`` block, a test module of its own, every
+part of ``PARTS`` defined by the kind itself (how it reads to people, its input checks, its example
+parameters), a sentence that follows its parameters, a section in docs/rules.md, and a generic tiny
+scenario with the rule (its ``example`` parameters) that solves, hard and soft, with its independent
+check passing."""
 
 from __future__ import annotations
 
@@ -11,24 +14,10 @@ import pytest
 
 from allocator.engine import solve
 from allocator.rules import KINDS, RuleSpec, make_rule
-from tests.conftest import tiny_geography, tiny_scenario
+from allocator.rules.base import PARTS
+from tests.conftest import ROOT, tiny_geography, tiny_scenario
 
 HERE = Path(__file__).resolve().parent
-
-DEFAULTS: dict[str, dict] = {
-    "envelope": {"budget": "resource", "headroom_share": 0.05},
-    "multi_year_total": {"budget": "capital", "amount_gbp": 600.0},
-    "floor": {"phi": 0.9},
-    "ceiling": {"gamma": 0.2},
-    "per_capita_minimum": {"mu_gbp_per_head": 5.0},
-    "equity_ratio": {"rho": 1.5},
-    "ring_fence": {"stream": "safety", "amount_gbp": 100.0},
-    "ring_fenced_mix": {"beta": 0.1},
-    "neighbour_parity": {"tau": 0.5},
-    "capital_share": {"lo": 0.1, "hi": 0.5},
-    "convergence": {"kappa": 0.5},
-}
-"""Sensible, feasible parameters of each kind for the generic scenario below."""
 
 KIND_NAMES = sorted(KINDS)
 
@@ -49,7 +38,7 @@ def _generic(kind: str, mode: str):
             "rules": {
                 "resource_envelope": {"kind": "envelope", "budget": "resource"},
                 "capital_envelope": {"kind": "envelope", "budget": "capital"},
-                "rule": {"kind": kind, "mode": mode, **DEFAULTS[kind]},
+                "rule": {"kind": kind, "mode": mode, **KINDS[kind].example},
             },
         }
     )
@@ -81,15 +70,59 @@ def test_kind_has_a_math_docstring_and_a_test_module(kind: str) -> None:
     assert (HERE / f"test_{kind}.py").is_file(), f"tests/rules/test_{kind}.py is missing"
 
 
-def test_every_kind_has_generic_parameters() -> None:
-    assert sorted(DEFAULTS) == KIND_NAMES, "give every registered kind parameters in DEFAULTS"
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_kind_defines_every_part_itself(kind: str) -> None:
+    """Inherited parts do not count: a kind without its own sentence would read as a generic one."""
+    cls = KINDS[kind]
+    missing = [part for part in PARTS if part not in vars(cls)]
+    assert not missing, f"{cls.__name__} does not define {missing}"
+    assert cls.direction in ("lower", "upper", "range", "national")
+    assert cls.label.strip()
+    assert cls.held.strip()
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_kind_has_a_section_in_the_docs(kind: str) -> None:
+    assert f"`{kind}`" in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+
+
+def _dated_fields(kind: str) -> list[str]:
+    """Parameters that may vary by year (annotated ``Dated``)."""
+    spec = KINDS[kind].spec_model
+    return [n for n, f in spec.model_fields.items() if "dict[int | str, float]" in str(f.annotation)]
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_sentence_follows_every_parameter(kind: str) -> None:
+    """The sentence is built from the rule's resolved parameters: change any number (a dated one for a
+    single year, too) and the sentence changes; it never states a default or a policy name instead."""
+    scenario, _ = _generic(kind, "hard")
+    rule = make_rule("rule", scenario.rules["rule"])
+    sentence = rule.requirement(scenario)
+    assert sentence, kind
+    assert not sentence.endswith("."), sentence
+    numbers = {
+        n: v
+        for n, v in scenario.rules["rule"].model_dump().items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and n not in ("penalty",) and v is not None
+    }
+    for name, value in numbers.items():
+        changed = scenario.with_overrides({f"rules.rule.{name}": value * 0.5 + 0.01})
+        other = make_rule("rule", changed.rules["rule"]).requirement(changed)
+        assert other != sentence, f"{kind}: changing {name} leaves the sentence as it was: {sentence}"
+    for name in _dated_fields(kind):
+        if getattr(scenario.rules["rule"], name) is None:
+            continue
+        base = float(getattr(scenario.rules["rule"], name))
+        changed = scenario.with_overrides({f"rules.rule.{name}": {2026: base, 2027: base * 0.5 + 0.01}})
+        other = make_rule("rule", changed.rules["rule"]).requirement(changed)
+        assert other != sentence, f"{kind}: a dated {name} leaves the sentence as it was"
+        assert "2027-28" in other, f"{kind}: a dated {name} is not shown by year: {other}"
 
 
 @pytest.mark.parametrize("mode", ["hard", "soft"])
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_generic_scenario_solves_and_checks(kind: str, mode: str) -> None:
-    if kind not in DEFAULTS:
-        pytest.fail(f"no generic parameters for rule kind {kind!r} in DEFAULTS")
     scenario, geography = _generic(kind, mode)
     settlement = solve(scenario, geography)
     assert settlement.verified

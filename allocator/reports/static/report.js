@@ -53,4 +53,39 @@
       if (status) status.textContent = shown + " of " + rows.length + " " + what + " shown";
     });
   });
+  /* "Go to an area": a name or code from the list opens that area's page */
+  document.querySelectorAll("[data-jump]").forEach(function (box) {
+    var input = box.querySelector("input");
+    var list = document.getElementById(box.getAttribute("data-jump"));
+    if (!input || !list) return;
+    box.hidden = false;
+    function go() {
+      var q = input.value.trim().toLowerCase();
+      if (!q) return;
+      var options = Array.prototype.slice.call(list.options);
+      var hit = options.filter(function (o) { return o.value.toLowerCase() === q; })[0];
+      if (!hit) {
+        var part = options.filter(function (o) { return o.value.toLowerCase().indexOf(q) !== -1; });
+        if (part.length === 1) hit = part[0];
+      }
+      if (hit) window.location.href = hit.getAttribute("data-href");
+    }
+    input.addEventListener("change", go);
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") go(); });
+  });
+  /* tables that scroll sideways say so: a shadow on the side with more, and a hint below */
+  document.querySelectorAll(".scroll").forEach(function (box) {
+    var hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.textContent = "Scroll sideways to see the whole table.";
+    box.parentNode.insertBefore(hint, box.nextSibling);
+    function mark() {
+      var more = box.scrollWidth - box.clientWidth;
+      box.classList.toggle("more-right", more > 1 && box.scrollLeft < more - 1);
+      box.classList.toggle("more-left", more > 1 && box.scrollLeft > 1);
+    }
+    box.addEventListener("scroll", mark, { passive: true });
+    window.addEventListener("resize", mark);
+    mark();
+  });
 })();
