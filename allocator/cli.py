@@ -77,7 +77,7 @@ def main(verbose: int) -> None:
       allocator run scenarios/baseline.yaml --report
       allocator run scenarios/tight_envelope.yaml
       allocator compare runs/baseline runs/tight_envelope
-      allocator inspect runs/baseline hallin
+      allocator inspect runs/baseline manchester
       allocator report runs/tight_envelope --against runs/baseline
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
 
@@ -236,8 +236,8 @@ def inspect(run_dir: Path, area: tuple[str, ...], debug: bool) -> None:
     \b
     Examples:
       allocator inspect runs/baseline E06000001
-      allocator inspect runs/england_real manchester
-      allocator inspect runs/england_real North Tyneside
+      allocator inspect runs/baseline manchester
+      allocator inspect runs/baseline North Tyneside
     """
     from allocator.reports.inspect import find_area, render_area
     from allocator.run_folder import read_run
