@@ -21,9 +21,7 @@ from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
 class Strict(BaseModel):
     """A model of a file users write: unknown fields are errors, and every number must be finite."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 MAX_TIME_LIMIT_S = 7 * 24 * 3600.0

@@ -128,9 +128,7 @@ class Condition(BaseModel):
     present: bool | None = None
     """``true``: the attribute has a value (not blank); ``false``: it is blank."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -34,9 +34,7 @@ TOLERANCE_GBP = 1.0
 class RuleSpec(BaseModel):
     """Fields every rule has, whatever its kind."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
     kind: str
     """The rule kind (module under ``allocator/rules``)."""
