@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.errors import Problem
 from allocator.rules import SPECS
+from allocator.safe_text import excerpt
 from allocator.schema import IllustrativeBaseline, Scenario
 from allocator.selectors import expand, year_key_problems, years_covered
 
@@ -165,13 +166,13 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown rule kind '{tag}'{hint} Expected one of: {', '.join(sorted(SPECS))}"
     if kind == "literal_error":
-        return f"got {value!r}; expected {err.get('ctx', {}).get('expected', 'one of the allowed values')}"
+        return f"got {excerpt(repr(value))}; expected {err.get('ctx', {}).get('expected', 'one of the allowed values')}"
     if kind in _TYPE_WORDS:
-        got = "" if kind == "missing" else f" (got {value!r})"
+        got = "" if kind == "missing" else f" (got {excerpt(repr(value))})"
         return _TYPE_WORDS[kind] + got
     text = err["msg"].removeprefix("Value error, ")
     if kind.startswith(("greater", "less")) or kind in ("too_short", "too_long"):
-        return f"{text[0].lower()}{text[1:]} (got {value!r})"
+        return f"{text[0].lower()}{text[1:]} (got {excerpt(repr(value))})"
     return text[0].lower() + text[1:]
 
 

@@ -29,10 +29,12 @@ from allocator.geography.validate import (
     hint,
     listing,
 )
+from allocator.paths import BOUNDARY_KINDS, BOUNDARY_SUFFIXES, TABLE_SUFFIXES, readable_problem
+from allocator.safe_text import excerpt
 from allocator.schema import TableSource
 from allocator.selectors import select
 
-FORMATS = "a GeoPackage, GeoJSON, Shapefile or TopoJSON file"
+FORMATS = BOUNDARY_KINDS
 RESERVED = {"area_code", "area_name", "geometry", "_row", "_feature"}
 """Names a table may not bring in: the keys and bookkeeping columns of the areas."""
 
@@ -57,8 +59,9 @@ def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.l
         ``(frame or None, problems, notes)``.
     """
     source = str(path)
-    if not Path(path).exists():
-        return _failed(source, "", f"file not found; expected {FORMATS}")
+    unreadable = readable_problem(Path(path), BOUNDARY_SUFFIXES, FORMATS)
+    if unreadable:
+        return _failed(source, "", unreadable)
     try:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
         if layer is None and len(layers) > 1:
@@ -70,7 +73,9 @@ def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.l
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # GDAL raises many kinds of error for a file it cannot parse
         return _failed(
-            source, "", f"cannot be read ({str(exc).strip() or type(exc).__name__}); expected {FORMATS}"
+            source,
+            "",
+            f"cannot be read ({excerpt(str(exc).strip() or type(exc).__name__)}); expected {FORMATS}",
         )
     if frame.empty:
         return _failed(source, "", "the file has no features; expected one polygon per area")
@@ -196,17 +201,25 @@ def read_csv(path: Path, code_columns: Sequence[str] = (), cache: dict | None = 
     key = (str(path), tuple(sorted(code_columns)))
     if cache is not None and key in cache:
         return cache[key]
-    try:
-        frame = pd.read_csv(path, dtype={c: str for c in code_columns}, encoding="utf-8-sig")
-        frame.index = frame.index + 2
-        result = frame, []
-    except FileNotFoundError:
-        result = None, [Problem(str(path), "", "file not found; expected a CSV table")]
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        result = None, [Problem(str(path), "", f"cannot be read ({exc}); expected a comma-separated table")]
+    unreadable = readable_problem(Path(path), TABLE_SUFFIXES, "a CSV table")
+    if unreadable:
+        result = None, [Problem(str(path), "", unreadable)]
+    else:
+        result = _parse_csv(Path(path), code_columns)
     if cache is not None:
         cache[key] = result
     return result
+
+
+def _parse_csv(path: Path, code_columns: Sequence[str]):
+    try:
+        with path.open("rb") as handle:  # a file handle: pandas infers no URL and no compression
+            frame = pd.read_csv(handle, dtype={c: str for c in code_columns}, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        message = f"cannot be read ({excerpt(exc)}); expected a comma-separated table"
+        return None, [Problem(str(path), "", message)]
+    frame.index = frame.index + 2
+    return frame, []
 
 
 def prepare_table(frame: pd.DataFrame, source: TableSource, field: str):

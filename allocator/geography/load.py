@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from allocator.errors import GeographyError, Problem
@@ -54,11 +55,14 @@ _SELECTOR_FIELDS = ("integrated", "rules.")
 
 
 def _numeric(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers, and the original text of the values that are not numbers (blank counts as missing)."""
+    """Finite numbers, and the original text of the values that are not (blank counts as missing; an
+    infinity is not a number any rule or mission can use)."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.astype(float), column.iloc[:0].astype(str)
-    empty = blank(column)
-    number = pd.to_numeric(column.where(~empty).astype(object), errors="coerce").astype(float)
+        empty, number = column.isna(), column.astype(float)
+    else:
+        empty = blank(column)
+        number = pd.to_numeric(column.where(~empty).astype(object), errors="coerce").astype(float)
+    number = number.where(np.isfinite(number))
     return number, column[number.isna() & ~empty].astype(str)
 
 
