@@ -137,7 +137,9 @@ class GeographySpec(Strict):
     indicators: list[TableSource] = Field(default_factory=list)
     """Indicator tables, joined in order."""
     derived: dict[str, str] = Field(default_factory=dict)
-    """New columns from pandas expressions over existing ones, e.g. ``hle: (hle_m + hle_f) / 2``."""
+    """New columns computed from existing ones, e.g. ``hle: (hle_m + hle_f) / 2``: arithmetic
+    (``+ - * /``, parentheses), numbers, area attributes and the functions abs, sqrt, log, exp, min, max
+    (``allocator.geography.expression``; never Python)."""
     population_column: str = "population"
     tier_column: str = "tier"
     """Area attribute giving the tier (streams' ``eligible_tiers`` refer to its values)."""

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import GeographyError, Problem
-from allocator.geography import CRS, Geography, derive
+from allocator.geography import CRS, Geography, derive, expression
 from allocator.geography.check import check_boundaries, prepare_table, read_csv, read_polygons
 from allocator.geography.validate import (
     Coverage,
@@ -42,9 +42,9 @@ from allocator.geography.validate import (
     check_selector,
     check_values,
     hint,
-    identifiers,
     listing,
 )
+from allocator.safe_text import excerpt
 from allocator.schema import BaselineFile, OwnResourcesFile, OwnResourcesGrowth, Scenario, TableSource
 from allocator.selectors import select
 
@@ -97,29 +97,19 @@ def _join(values: Values, table: pd.DataFrame, source: TableSource, numeric: set
 def _derive(values: Values, derived: dict[str, str], scenario_file: str) -> list[Problem]:
     """Add the derived columns in order (each may use the ones before it)."""
     problems = []
-    for name, expression in derived.items():
+    for name, text in derived.items():
         where = f"geography.derived.{name}"
         try:
-            result = values.areas.eval(expression, engine="python")
-        except Exception as exc:  # pandas raises many kinds of error for a bad expression
-            text = str(exc).strip() or type(exc).__name__
-            unknown = [n for n in identifiers(expression) if f"'{n}' is not defined" in text]
-            extra = hint(unknown[0], values.areas.columns) if unknown else ""
+            values.areas[name] = expression.parse(text).evaluate(values.areas)
+        except expression.ExpressionError as exc:
+            extra = hint(exc.column, values.areas.columns) if exc.column else ""
             message = (
-                f"cannot evaluate {expression!r} ({text}){extra}; expected a pandas expression over area "
+                f"cannot evaluate {excerpt(repr(text))}: {exc} at character {exc.position}{extra}; "
+                "expected arithmetic (+ - * / and parentheses) on numbers, area attributes and the "
+                f"functions {', '.join(expression.FUNCTIONS)}, e.g. (hle_male + hle_female) / 2"
             )
-            problems.append(
-                Problem(scenario_file, where, message + "attributes, e.g. (hle_male + hle_female) / 2")
-            )
+            problems.append(Problem(scenario_file, where, message))
             continue
-        if isinstance(result, pd.DataFrame):
-            problems.append(
-                Problem(scenario_file, where, f"{expression!r} gives a table; expected one value per area")
-            )
-            continue
-        values.areas[name] = (
-            result if isinstance(result, pd.Series) else pd.Series(result, index=values.areas.index)
-        )
         values.origin[name] = pd.Series(
             [(scenario_file, where)] * len(values.areas), index=values.areas.index
         )
@@ -355,7 +345,7 @@ def _numeric_columns(scenario: Scenario) -> set[str]:
     numeric |= set(spec.sum_columns)
     for name in reversed(list(spec.derived)):
         if name in numeric:
-            numeric |= set(identifiers(spec.derived[name]))
+            numeric |= set(expression.columns_in(spec.derived[name]))
     return numeric
 
 

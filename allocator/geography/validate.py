@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Problem
+from allocator.geography.expression import columns_in
 from allocator.safe_text import excerpt, visible
 
 LIMIT = 10
@@ -254,7 +255,7 @@ def _gap_problems(
     if gaps.empty:
         return []
     if column in derived:
-        inputs = [c for c in identifiers(derived[column]) if c in values.areas.columns]
+        inputs = [c for c in columns_in(derived[column]) if c in values.areas.columns]
         empty = [c for c in inputs if values.areas.loc[gaps, c].isna().any()]
         because = (
             f" because {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} no value there"
@@ -289,14 +290,6 @@ def _gap_problems(
             )
         )
     return out
-
-
-def identifiers(expression: str) -> list[str]:
-    """Names an expression refers to (candidate column names), in order of appearance."""
-    seen: dict[str, None] = {}
-    for name in re.findall(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)", expression):
-        seen.setdefault(name[0] or name[1], None)
-    return list(seen)
 
 
 # --- funding tables --------------------------------------------------------------------------------
