@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported on use: ``import allocator`` stays light (see allocator/__init__.py)
+    import pandas as pd
 
-from allocator.settlement import Settlement
+    from allocator.settlement import Settlement
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Comparison:
 
 
 def _diff(a: pd.Series, b: pd.Series, names: tuple[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     both = pd.concat({f"{names[0]}_gbp": a, f"{names[1]}_gbp": b}, axis=1).fillna(0.0)
     both["change_gbp"] = both.iloc[:, 1] - both.iloc[:, 0]
     base = both.iloc[:, 0]
@@ -42,6 +46,8 @@ def compare(a: Settlement, b: Settlement, names: tuple[str, str] = ("a", "b")) -
         a, b: two settlements (e.g. a baseline and a what-if), on the same areas or not (missing = 0).
         names: labels for the two, used in column names (``<name>_gbp``).
     """
+    import pandas as pd
+
     al, bl = a.allocations, b.allocations
     by_area_year = _diff(
         al.groupby(["area_code", "year"])["amount_gbp"].sum(),
