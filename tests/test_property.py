@@ -119,7 +119,8 @@ def cases(draw: Any) -> tuple[Any, Any]:
         [float(draw(st.integers(5, 50))) for _ in range(n_areas)],
         {s: [float(draw(st.integers(0, 500))) for _ in range(n_areas)] for s in names},
         indicators={"gva": [float(draw(st.integers(20, 50))) for _ in range(n_areas)]},
-        attributes={"group": [draw(st.sampled_from(["a", "b"])) for _ in range(n_areas)]},
+        # area 0 is in group a, so a rule selecting group a covers at least one area
+        attributes={"group": ["a", *(draw(st.sampled_from(["a", "b"])) for _ in range(n_areas - 1))]},
         integrated=[draw(st.booleans()) for _ in range(n_areas)],
     )
     return scenario, geography

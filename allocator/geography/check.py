@@ -43,6 +43,11 @@ def _failed(source: str, location: str, message: str) -> tuple[None, list[Proble
     return None, [Problem(source, location, message)], []
 
 
+def _lon_lat(bounds: list[float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+
+
 def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.layer"):
     """Read a boundaries file and reproject it to EPSG:27700.
 
@@ -81,9 +86,20 @@ def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.l
         return _failed(source, "", "the file has no features; expected one polygon per area")
     notes: list[str] = []
     bounds = [float(b) for b in frame.total_bounds]
+    if not all(np.isfinite(bounds)):
+        return _failed(source, "", "some coordinates are not finite numbers; expected real coordinates")
+    if frame.crs is not None and frame.crs.is_geographic and not _lon_lat(bounds):
+        return _failed(
+            source,
+            "",
+            f"the file says its CRS is {frame.crs.to_string()} (longitude and latitude in degrees), but its "
+            f"coordinates run from ({bounds[0]:,.0f}, {bounds[1]:,.0f}) to ({bounds[2]:,.0f}, {bounds[3]:,.0f}), "
+            "beyond +/-180 and +/-90: they look like metres (British National Grid, EPSG:27700?); "
+            "expected the file to state the CRS its coordinates are in",
+        )
     if frame.crs is None:
         minx, miny, maxx, maxy = bounds
-        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        if _lon_lat(bounds):
             frame = frame.set_crs("EPSG:4326")
             notes.append(
                 f"{source}: the file has no CRS; its coordinates look like lon/lat, so EPSG:4326 is assumed"
@@ -301,7 +317,8 @@ def check_geography_file(
 
     Returns:
         rows, code and name columns, CRS, bounds (in the file's CRS), invalid geometries repaired,
-        adjacency pairs, isolated areas, indicator coverage and notes.
+        adjacency pairs, isolated areas, indicator coverage, notes and warnings (indicator tables that
+        miss areas of the boundaries).
 
     Raises:
         GeographyError: with every problem found.
@@ -323,8 +340,9 @@ def check_geography_file(
     )
     problems, notes = problems + more, notes + extra
     coverage: dict[str, str] = {}
+    warnings: list[str] = []
     for csv, column in indicators:
-        problems += _check_indicator(Path(csv), column, areas, coverage)
+        problems += _check_indicator(Path(csv), column, areas, coverage, warnings)
     if problems:
         raise GeographyError(problems)
     pairs = adjacency(areas.geometry)
@@ -341,13 +359,16 @@ def check_geography_file(
     }
     if notes:
         summary["notes"] = notes
+    if warnings:
+        summary["warnings"] = warnings
     return summary
 
 
 def _check_indicator(
-    path: Path, column: str | None, areas: gpd.GeoDataFrame | None, coverage: dict
+    path: Path, column: str | None, areas: gpd.GeoDataFrame | None, coverage: dict, warnings: list[str]
 ) -> list[Problem]:
-    """Codes of one indicator table against the boundaries; adds a coverage line to ``coverage``."""
+    """Codes of one indicator table against the boundaries; adds a coverage line to ``coverage``, and a
+    warning to ``warnings`` when some areas have no row."""
     frame, problems = read_csv(path, [column] if column else [])
     if frame is None or areas is None:
         return problems
@@ -385,4 +406,9 @@ def _check_indicator(
     coverage[f"indicators {path.name}"] = (
         f"{len(matched)}/{len(known)} areas have a row (column {column}){extra}"
     )
+    if matched and lacking and not stray:
+        warnings.append(
+            f"{path}: {len(lacking)} of the {len(known)} areas have no row ({listing(lacking, 5)}); a "
+            "scenario using this table must select only areas it covers"
+        )
     return problems

@@ -39,6 +39,7 @@ from allocator.geography.validate import (
     check_coverage,
     check_funding_coverage,
     check_long_table,
+    check_rule_areas,
     check_selector,
     check_values,
     hint,
@@ -407,6 +408,7 @@ def load_geography(scenario: Scenario) -> Geography:
     )
     areas = areas[first + [c for c in areas.columns if c not in first]].rename_axis("area_code")
     geometry = gpd.GeoSeries(geometry.values, index=areas.index, crs=CRS, name="geometry")
+    _raise(check_rule_areas(scenario.rules, areas, _scenario_file(scenario)))
     pairs = derive.adjacency(geometry)
     elapsed = time.perf_counter() - started
     logger.debug("loaded %d areas, %d neighbour pairs in %.2f s", len(areas), len(pairs), elapsed)

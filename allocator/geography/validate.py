@@ -19,6 +19,7 @@ import pandas as pd
 from allocator.errors import Problem
 from allocator.geography.expression import columns_in
 from allocator.safe_text import excerpt, visible
+from allocator.selectors import select
 
 LIMIT = 10
 """How many codes or rows of one kind a message lists before saying 'and N more'."""
@@ -112,6 +113,36 @@ def check_selector(
         for column in selector
         if column not in frame.columns
     ]
+
+
+def check_rule_areas(rules: dict, areas: pd.DataFrame, source: str) -> list[Problem]:
+    """A problem for each rule whose ``areas`` selector covers none of the recipient areas: such a rule
+    constrains nothing, and "every rule holds" would be said of a rule that never applied.
+
+    Args:
+        rules: rule id -> rule spec (with ``areas``).
+        areas: the recipient areas, indexed by area code.
+        source: the scenario file, for messages.
+    """
+    selectable = areas.assign(area_code=areas.index) if "area_code" not in areas.columns else areas
+    out = []
+    for rule_id, rule in rules.items():
+        if not rule.areas or not set(rule.areas) <= set(selectable.columns):
+            continue  # a missing column is reported where the columns are checked
+        if select(selectable, rule.areas).any():
+            continue
+        seen = "; ".join(
+            f"{c} has {listing(sorted(map(str, selectable[c].dropna().unique())), 5)}" for c in rule.areas
+        )
+        out.append(
+            Problem(
+                source,
+                f"rules.{rule_id}.areas",
+                f"selects none of the {len(areas)} recipient areas ({seen}); expected at least one, or "
+                "delete the rule",
+            )
+        )
+    return out
 
 
 @dataclass
