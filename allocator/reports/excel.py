@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from allocator.geography.synthetic import FILE_DATE
+from allocator.safe_text import spreadsheet_cell
 from allocator.settlement import Settlement
 from allocator.units import fy
 
@@ -318,7 +319,7 @@ def _write_sheet(wb: Workbook, title: str, columns: list[Column], freeze: str) -
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
     header = []
     for col in columns:
-        cell = WriteOnlyCell(ws, col.header)
+        cell = WriteOnlyCell(ws, spreadsheet_cell(col.header))  # a column name is never a formula
         cell.font = _BOLD
         header.append(cell)
     ws.append(header)
