@@ -12,6 +12,7 @@ such as ``[bold]`` prints as written; the console is the net under that.
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import traceback
 from collections.abc import Iterator
@@ -55,8 +56,23 @@ def was_interrupted(exc: BaseException | None) -> bool:
     return False
 
 
-def interrupted() -> None:
-    """Say that nothing was written, and exit 130."""
+def interrupted(exc: BaseException | None = None) -> None:
+    """Say that nothing was written, and exit 130.
+
+    The objects the interrupted code left behind are released first, with Python's report of errors in
+    finalizers silenced meanwhile: openpyxl's row generator, closed after its file, would otherwise print
+    "Exception ignored ... Traceback" after the message.
+    """
+    if exc is not None:
+        hook = sys.unraisablehook
+        sys.unraisablehook = lambda _: None
+        try:
+            while exc is not None:
+                traceback.clear_frames(exc.__traceback__)
+                exc = exc.__context__
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
     err_console.print("interrupted; nothing was written")
     sys.exit(INTERRUPTED)
 
@@ -75,11 +91,11 @@ def handle_errors(debug: bool) -> Iterator[None]:
 
             print_diagnosis(err_console, exc.diagnosis)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        interrupted()
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
     except Exception as exc:
         if was_interrupted(exc):
-            interrupted()
+            interrupted(exc)
         if debug:
             raise
         err_console.print(
