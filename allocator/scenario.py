@@ -30,10 +30,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.errors import Problem, RuleSetError, ScenarioError
-from allocator.paths import expand_vars, remember_written
+from allocator.paths import expand_vars, readable_problem, remember_written
 from allocator.scenario_checks import check_references, describe_validation_error
 from allocator.schema import Scenario
-from allocator.yamlio import YamlLimitError, parse_value, read_yaml
+from allocator.yamlio import YAML_SUFFIXES, YamlLimitError, parse_value, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +135,10 @@ def _read_chain(path: Path) -> list[Layer]:
         layers.append(Layer(str(current), data))
         if parent is not None and not isinstance(parent, (str, Path)):
             raise ScenarioError([Problem(str(current), "extends", "expected the path of a parent scenario")])
-        if parent is not None and not Path(parent).is_file():
-            raise ScenarioError([Problem(str(current), "extends", f"parent scenario {parent} not found")])
+        problem = readable_problem(Path(parent), YAML_SUFFIXES, "a YAML file") if parent is not None else None
+        if problem:
+            why = "not found" if not Path(parent).exists() else problem
+            raise ScenarioError([Problem(str(current), "extends", f"parent scenario {parent} {why}")])
         current = Path(parent) if parent is not None else None
     return list(reversed(layers))
 
