@@ -15,7 +15,7 @@ import pandas as pd
 
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
-from allocator.geography.validate import check_rule_areas
+from allocator.geography.validate import check_fit
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
 from allocator.model.inputs import ModelInputs, build_inputs
@@ -61,7 +61,7 @@ def solve(
 
         with progress.step("loading geography"):
             geography = load_geography(scenario)
-    elif problems := check_rule_areas(scenario.rules, geography.areas, "<scenario>"):
+    elif problems := check_fit(scenario, geography.areas, "<scenario>"):
         raise GeographyError(problems)  # load_geography checks this; a geography built in code has not been
     timings["load_s"] = time.perf_counter() - t0
 

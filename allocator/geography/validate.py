@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,6 +144,25 @@ def check_rule_areas(rules: dict, areas: pd.DataFrame, source: str) -> list[Prob
             )
         )
     return out
+
+
+def check_fit(scenario: Any, areas: pd.DataFrame, source: str) -> list[Problem]:
+    """Whether a geography built in code fits a scenario (``load_geography`` checks the same with the
+    file and row of each value): every attribute the scenario reads exists, those it reads as values
+    hold finite numbers, and every rule's ``areas`` select at least one area."""
+    out = []
+    for column, where in scenario.used_columns().items():
+        if column not in areas.columns:
+            out.append(Problem(source, where, f"no area attribute '{column}'{hint(column, areas.columns)}"))
+        elif not where.startswith(("integrated", "rules.")) and where != "geography.tier_column":
+            values = pd.to_numeric(areas[column], errors="coerce").to_numpy(dtype=float)
+            if not np.isfinite(values).all():
+                out.append(
+                    Problem(
+                        source, field, f"area attribute '{column}' has values that are not finite numbers"
+                    )
+                )
+    return out + check_rule_areas(scenario.rules, areas, source)
 
 
 @dataclass
