@@ -375,7 +375,7 @@ def geodata_synth(areas: int, seed: int, out: Path, fmt: str, debug: bool) -> No
 
     \b
     Examples:
-      allocator geodata synth --areas 320 --seed 2026 -o geodata
+      allocator geodata synth --areas 320 --seed 2026 -o /tmp/geodata
       allocator geodata synth --areas 35000 --seed 1 -o /tmp/small-areas --format geojson
     """
     from allocator.geography.synthetic import write_synthetic

@@ -150,9 +150,10 @@ def _damage(folder: Path, path: Path, entry: Any) -> str | None:
         return "is listed wrongly in the manifest"
     if not path.is_file():
         return "is missing"
-    size = path.stat().st_size
-    if size != entry.get("bytes"):
-        return f"has {size:,} bytes; the manifest says {entry.get('bytes')!s} (truncated or changed)"
+    size, listed = path.stat().st_size, entry.get("bytes")
+    if size != listed:
+        said = f"{listed:,}" if isinstance(listed, int) else repr(listed)
+        return f"has {size:,} bytes; the manifest says {said} (truncated or changed)"
     if _sha256(path) != entry.get("sha256"):
         return "does not match its SHA-256 in the manifest (changed after allocator wrote it)"
     return None

@@ -35,6 +35,8 @@ MAX_VALUES = 200_000
 """The most values (scalars, mappings and lists) a file may hold once its aliases are expanded."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
+PARSER_CHARS = 120
+"""The most characters of the parser's complaint a message quotes (it may quote a token of the file)."""
 
 
 class YamlLimitError(ValueError):
@@ -119,9 +121,9 @@ def read_yaml(path: Path, error: type[ScenarioError] = ScenarioError) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise error([Problem(str(path), where, f"is not valid YAML: {excerpt(what)}")]) from None
+        raise error([Problem(str(path), where, f"is not valid YAML: {excerpt(what, PARSER_CHARS)}")]) from None
     except (YAMLError, TypeError, ValueError) as exc:  # e.g. an unhashable key such as ? [a, b]
-        raise error([Problem(str(path), "", f"is not valid YAML: {excerpt(str(exc))}")]) from None
+        raise error([Problem(str(path), "", f"is not valid YAML: {excerpt(str(exc), PARSER_CHARS)}")]) from None
 
 
 def parse_value(text: str) -> Any:
