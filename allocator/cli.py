@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from allocator.cli_console import err_console, handle_errors, out_console
+from allocator.cli_console import SafeLogFormatter, err_console, handle_errors, out_console
 from allocator.safe_text import terminal
 
 __all__ = ["err_console", "main", "out_console"]
@@ -52,7 +52,9 @@ def main(verbose: int) -> None:
     Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeLogFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
 
 
 @main.command()

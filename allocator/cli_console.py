@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import sys
 import traceback
 from collections.abc import Iterator
@@ -39,6 +40,13 @@ class SafeConsole(Console):
             return super().render_str(text, **kwargs)
         except (MarkupError, StyleError):
             return super().render_str(text, **{**kwargs, "markup": False})
+
+
+class SafeLogFormatter(logging.Formatter):
+    """Log lines (``-v``) shown as safely as the consoles show text: they quote overrides and names too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(shown(super().format(record)))
 
 
 err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True)

@@ -121,9 +121,13 @@ def read_yaml(path: Path, error: type[ScenarioError] = ScenarioError) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise error([Problem(str(path), where, f"is not valid YAML: {excerpt(what, PARSER_CHARS)}")]) from None
+        raise error(
+            [Problem(str(path), where, f"is not valid YAML: {excerpt(what, PARSER_CHARS)}")]
+        ) from None
     except (YAMLError, TypeError, ValueError) as exc:  # e.g. an unhashable key such as ? [a, b]
-        raise error([Problem(str(path), "", f"is not valid YAML: {excerpt(str(exc), PARSER_CHARS)}")]) from None
+        raise error(
+            [Problem(str(path), "", f"is not valid YAML: {excerpt(str(exc), PARSER_CHARS)}")]
+        ) from None
 
 
 def parse_value(text: str) -> Any:
