@@ -15,7 +15,7 @@ import pandas as pd
 
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
-from allocator.geography.validate import check_fit
+from allocator.geography.fit import check_fit
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
 from allocator.model.inputs import ModelInputs, build_inputs

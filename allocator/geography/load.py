@@ -31,6 +31,7 @@ import pandas as pd
 from allocator.errors import GeographyError, Problem
 from allocator.geography import CRS, Geography, derive, expression
 from allocator.geography.check import check_boundaries, prepare_table, read_csv, read_polygons
+from allocator.geography.fit import check_rule_areas
 from allocator.geography.validate import (
     Coverage,
     Values,
@@ -39,7 +40,6 @@ from allocator.geography.validate import (
     check_coverage,
     check_funding_coverage,
     check_long_table,
-    check_rule_areas,
     check_selector,
     check_values,
     hint,
