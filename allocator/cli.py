@@ -1,6 +1,7 @@
 """The ``allocator`` command line: parse, call the API, print. Errors become exit codes (DESIGN.md).
 
-Exit codes: 0 done; 1 a bug; 2 bad input; 3 infeasible; 4 solver failure or time limit.
+Exit codes: 0 done; 1 a bug; 2 bad input; 3 infeasible; 4 solver failure or time limit; 130 interrupted
+(Ctrl-C). The console script starts in ``allocator.__main__``, which handles Ctrl-C during imports too.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def main(verbose: int) -> None:
       allocator verify runs/baseline
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
 
-    Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure.
+    Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure, 130 interrupted.
     """
     level = logging.WARNING - 10 * verbose
     handler = logging.StreamHandler()

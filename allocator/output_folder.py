@@ -116,9 +116,14 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return data
 
 
-def check_folder(folder: Path, kind: str) -> None:
+def check_folder(folder: Path, kind: str, required: Iterable[str] = ()) -> None:
     """Raise DamagedFolderError unless ``folder`` is an intact ``kind`` folder allocator wrote: its
-    manifest present, every listed file there with the listed size and SHA-256."""
+    manifest present and listing every ``required`` file, every listed file there, a regular file (not
+    a link), with the listed size and SHA-256.
+
+    A folder handed over by someone else is hostile input too: a manifest naming ``../x`` or
+    ``/etc/passwd``, or a file linked to ``/dev/zero``, is damage, never followed.
+    """
     folder = Path(folder)
     what = {"run": "a run folder (`allocator run` writes one)", "report": "a report folder"}.get(kind, kind)
     if not folder.is_dir():
@@ -133,21 +138,33 @@ def check_folder(folder: Path, kind: str) -> None:
     if manifest["kind"] != kind:
         message = f"says this is a {manifest['kind']} folder; expected {what}"
         raise DamagedFolderError([Problem(str(folder / MANIFEST), "", message)])
-    problems = []
+    problems = [
+        Problem(str(folder / name), "", f"is not listed in {MANIFEST}; a {kind} folder always has it")
+        for name in required
+        if name not in manifest["files"]
+    ]
     for rel, entry in sorted(manifest["files"].items()):
-        path = folder / rel
-        damage = _damage(folder, path, entry)
+        damage = _damage(folder, rel, entry)
         if damage:
-            problems.append(Problem(str(path), "", damage))
+            problems.append(
+                Problem(str(folder / rel) if damage != _WRONG else str(folder / MANIFEST), "", damage)
+            )
     if problems:
         raise DamagedFolderError(
             problems, title=f"{folder} is damaged or was changed after allocator wrote it"
         )
 
 
-def _damage(folder: Path, path: Path, entry: Any) -> str | None:
-    if not isinstance(entry, dict) or ".." in Path(path).relative_to(folder).parts:
-        return "is listed wrongly in the manifest"
+_WRONG = "lists a file outside the folder, or lists it wrongly"
+
+
+def _damage(folder: Path, rel: str, entry: Any) -> str | None:
+    parts = Path(rel).parts
+    if not isinstance(entry, dict) or Path(rel).is_absolute() or ".." in parts or not parts:
+        return _WRONG
+    path = folder / rel
+    if path.is_symlink():
+        return "is a symbolic link; allocator writes only regular files"
     if not path.is_file():
         return "is missing"
     size, listed = path.stat().st_size, entry.get("bytes")
@@ -159,7 +176,7 @@ def _damage(folder: Path, path: Path, entry: Any) -> str | None:
     return None
 
 
-def _foreign(folder: Path, manifest: dict[str, Any], kind: str) -> list[str]:
+def _foreign(folder: Path, manifest: dict[str, Any]) -> list[str]:
     """Files in ``folder`` its manifest does not account for (listed, unlisted by name, or inside a
     subfolder with an intact manifest of its own)."""
     listed = set(manifest["files"]) | {MANIFEST}
@@ -171,7 +188,7 @@ def _foreign(folder: Path, manifest: dict[str, Any], kind: str) -> list[str]:
             if inner is None:
                 out.append(f"{entry.name}/")
             else:
-                out += [f"{entry.name}/{f}" for f in _foreign(entry, inner, kind)]
+                out += [f"{entry.name}/{f}" for f in _foreign(entry, inner)]
             continue
         if entry.name in unlisted:
             continue
@@ -231,7 +248,7 @@ def _check_existing(target: Path, kind: str) -> None:
             f"only an empty folder or an earlier {kind} folder it made. Nothing was touched: choose "
             "a new folder, or empty this one",
         )
-    foreign = _foreign(target, manifest, kind)
+    foreign = _foreign(target, manifest)
     if foreign:
         listed = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise _refuse(

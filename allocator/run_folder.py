@@ -202,7 +202,9 @@ def read_run(path: Path) -> Settlement:
         raise InputError(
             [Problem(str(path), "", "is not a run folder (no summary.json); run `allocator run` first")]
         )
-    check_folder(path, "run")
+    gpkg = path / "settlement.gpkg"
+    required = [f"{name}.parquet" for name in COLUMNS] + ["summary.json", "scenario.yaml"]
+    check_folder(path, "run", required + (["settlement.gpkg"] if gpkg.exists() else []))
     summary = _summary(path)
     scenario = _scenario(path)
     tables = {name: _table(path, name) for name in COLUMNS}
@@ -222,7 +224,6 @@ def read_run(path: Path) -> Settlement:
         verification=tables["verification"],
         summary=summary,
     )
-    gpkg = path / "settlement.gpkg"
     if gpkg.is_file():
         from allocator.reports.gpkg import read_geometry
 
@@ -230,8 +231,8 @@ def read_run(path: Path) -> Settlement:
             s.geometry = read_geometry(gpkg).reindex(s.areas.index)
         except Exception as exc:  # GDAL raises many kinds of error for a damaged file
             raise _damaged(gpkg, f"cannot be read ({type(exc).__name__})") from None
-    timings = path / "timings.json"
-    if timings.is_file():
+    timings = path / "timings.json"  # not in the manifest: read only when it is a small, plain file
+    if timings.is_file() and not timings.is_symlink() and timings.stat().st_size < 100_000:
         try:
             s.timings = json.loads(timings.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):

@@ -548,6 +548,28 @@ def _overspend(r: Path) -> None:
     _rewrite_manifest(r)
 
 
+def _manifest_edit(edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    """The run's manifest changed by ``edit`` (a hostile folder handed over)."""
+
+    def harm(run: Path) -> None:
+        import json
+
+        manifest = json.loads((run / "manifest.json").read_text())
+        edit(manifest)
+        (run / "manifest.json").write_text(json.dumps(manifest))
+
+    return harm
+
+
+def _link_to_dev_zero(run: Path) -> None:
+    (run / "allocations.parquet").unlink()
+    (run / "allocations.parquet").symlink_to("/dev/zero")
+
+
+case("run-manifest-outside", "run folders", "a manifest listing /etc/passwd", damaged(_manifest_edit(lambda m: m["files"].update({"/etc/passwd": {"bytes": 1, "sha256": "0"}}))), 2, "manifest.json", "outside the folder")
+case("run-manifest-parent", "run folders", "a manifest listing ../secret", damaged(_manifest_edit(lambda m: m["files"].update({"../secret": {"bytes": 1, "sha256": "0"}}))), 2, "manifest.json", "outside the folder")
+case("run-manifest-unlisted", "run folders", "summary.json left out of the manifest", damaged(_manifest_edit(lambda m: m["files"].pop("summary.json"))), 2, "summary.json", "not listed")
+case("run-link-dev-zero", "run folders", "allocations.parquet linked to /dev/zero", damaged(_link_to_dev_zero, "verify"), 2, "allocations.parquet", "symbolic link")
 case("run-edited-verify", "run folders", "amounts edited, manifest rewritten, verify", damaged(_overspend, "verify"), 2, "rules.resource_envelope", "manifest is intact")
 case("run-area-unknown", "run folders", "inspect an area that is not there", custom(lambda w: ["inspect", str(w.root / "run"), "Atlantis"]), 2, "AREA", "no area matches 'Atlantis'")
 case("run-area-markup", "run folders", "inspect area '[/x]'", custom(lambda w: ["inspect", str(w.root / "run"), "[/x]"]), 2, "no area matches '[/x]'")
