@@ -27,7 +27,7 @@ BOUNDARY_SUFFIXES = (".gpkg", ".geojson", ".json", ".topojson", ".shp", ".fgb")
 BOUNDARY_KINDS = "a GeoPackage, GeoJSON, Shapefile, FlatGeobuf or TopoJSON file"
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_MIN_SECRET = 4
+_MIN_SECRET = 6
 """Environment values shorter than this are not searched for in messages (they would match anywhere)."""
 
 _written: dict[str, str] = {}
