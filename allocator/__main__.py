@@ -3,20 +3,30 @@
 Ctrl-C at any moment, even while the libraries are still being imported (the first second), ends with a
 one-line message and exit code 130, never a traceback. So this module imports nothing heavy before its
 ``try``, and ``allocator/__init__.py`` imports its API lazily.
+
+The process then ends with ``os._exit``: by that point every partial output has been removed (the
+writers clean up as the interruption unwinds), and a normal interpreter exit could still undo the exit
+code (CPython kills itself with SIGINT at exit when a KeyboardInterrupt ever escaped code it ran for a
+library during an import) or print noise from half-finished objects' finalizers.
 """
 
+import contextlib
+import os
 import sys
 
 INTERRUPTED = 130
 
 
-def _interrupted() -> None:
+def _interrupted(message: bool = True) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C may not interrupt the goodbye
-    sys.stderr.write("interrupted; nothing was written\n")
-    sys.stderr.flush()
-    sys.exit(INTERRUPTED)
+    if message:
+        sys.stderr.write("interrupted; nothing was written\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(INTERRUPTED)
 
 
 def main() -> None:
@@ -35,6 +45,10 @@ def main() -> None:
             code = exc.exit_code
     except KeyboardInterrupt:
         _interrupted()
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:  # the commands said so already (allocator.cli_console.interrupted)
+            _interrupted(message=False)
+        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 
