@@ -5,9 +5,10 @@ one-line message and exit code 130, never a traceback. So this module imports no
 ``try``, and ``allocator/__init__.py`` imports its API lazily.
 
 The process then ends with ``os._exit``: by that point every partial output has been removed (the
-writers clean up as the interruption unwinds), and a normal interpreter exit could still undo the exit
-code (CPython kills itself with SIGINT at exit when a KeyboardInterrupt ever escaped code it ran for a
-library during an import) or print noise from half-finished objects' finalizers.
+writers clean up as the interruption unwinds), and a normal interpreter exit was seen to end by SIGINT
+instead of 130 (2 of 30 interrupts in the first second; most likely CPython's exit-by-signal after a
+KeyboardInterrupt raised inside code a library ran during an import) and can print noise from
+half-finished objects' finalizers.
 """
 
 import contextlib
