@@ -1,52 +1,20 @@
 """The ``allocator`` command line: parse, call the API, print. Errors become exit codes (DESIGN.md).
 
-Exit codes: 0 done; 1 a bug; 2 bad input; 3 infeasible; 4 solver failure or time limit.
+Exit codes: 0 done; 1 a bug; 2 bad input; 3 infeasible; 4 solver failure or time limit; 130 interrupted
+(Ctrl-C). The console script starts in ``allocator.__main__``, which handles Ctrl-C during imports too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sys
-import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from allocator.errors import AllocatorError, InfeasibleError
+from allocator.cli_console import SafeLogFormatter, err_console, handle_errors, out_console
+from allocator.safe_text import terminal
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False, soft_wrap=True)
-
-
-@contextlib.contextmanager
-def handle_errors(debug: bool) -> Iterator[None]:
-    """Print a one-paragraph message and exit with the error's code; ``--debug`` shows the traceback."""
-    try:
-        yield
-    except AllocatorError as exc:
-        if debug:
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        if isinstance(exc, InfeasibleError) and exc.diagnosis is not None:
-            from allocator.cli_render import print_diagnosis
-
-            print_diagnosis(err_console, exc.diagnosis)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted; nothing was written")
-        sys.exit(130)
-    except Exception:
-        if debug:
-            raise
-        err_console.print(
-            "[bold red]internal error[/] (a bug in allocator, not in your input). "
-            "Run again with --debug for the traceback and report it.\n" + traceback.format_exc(limit=1),
-            markup=True,
-        )
-        sys.exit(1)
+__all__ = ["err_console", "main", "out_console"]
 
 
 def _debug_option(f):
@@ -79,12 +47,15 @@ def main(verbose: int) -> None:
       allocator compare runs/baseline runs/tight_envelope
       allocator inspect runs/baseline manchester
       allocator report runs/tight_envelope --against runs/baseline
+      allocator verify runs/baseline
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
 
-    Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure.
+    Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure, 130 interrupted.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(SafeLogFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=max(level, logging.DEBUG), handlers=[handler])
 
 
 @main.command()
@@ -160,16 +131,18 @@ def run(
     from allocator.cli_render import print_run_summary
     from allocator.engine import solve
     from allocator.errors import AllocatorError
+    from allocator.output_folder import check_target
     from allocator.progress import Progress
     from allocator.run_folder import write_run
     from allocator.scenario import load_scenario
 
     with handle_errors(debug):
+        target = out or Path("runs") / scenario.stem
+        check_target(target, "run")  # refuse a folder allocator may not replace before solving
         progress = Progress(enabled=False if quiet else None)
         with progress.step("loading the scenario"):
             sc = load_scenario(scenario, list(overrides))
         settlement = solve(sc, progress=progress)
-        target = out or Path("runs") / scenario.stem
         # a run replaces the whole folder: an explorer already there is written again, so it stays current
         kept = not report and (target / "report" / "index.html").is_file()
         write_run(settlement, target, report=report or kept, progress=progress)
@@ -211,15 +184,20 @@ def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> No
     """
     from allocator.cli_render import print_comparison
     from allocator.compare import compare as compare_runs
+    from allocator.output_folder import check_file_target, replace_file
+    from allocator.safe_text import spreadsheet_frame
 
     with handle_errors(debug):
         from allocator.reports.asked import asked
 
+        if csv_out:
+            check_file_target(csv_out)
         sa, sb = _settlement(a), _settlement(b)
         result = compare_runs(sa, sb, names=(_label(a), _label(b)))
         print_comparison(out_console, result, top, asked(sa), asked(sb))
         if csv_out:
-            result.by_area.to_csv(csv_out, lineterminator="\n")
+            table = spreadsheet_frame(result.by_area.reset_index())
+            replace_file(csv_out, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 @main.command()
@@ -269,15 +247,17 @@ def report(run_dir: Path, against: Path | None, out: Path | None, quiet: bool, d
       allocator report runs/baseline
       allocator report runs/tight_envelope --against runs/baseline
     """
+    from allocator.output_folder import check_target
     from allocator.progress import Progress
     from allocator.reports.html import write_report
     from allocator.run_folder import read_run
 
     with handle_errors(debug):
+        target = out or run_dir / "report"
+        check_target(target, "report")  # refuse a folder allocator may not replace before reading
         progress = Progress(enabled=False if quiet else None)
         settlement = read_run(run_dir)
         other = read_run(against) if against else None
-        target = out or run_dir / "report"
         index = write_report(
             settlement,
             target,
@@ -286,7 +266,30 @@ def report(run_dir: Path, against: Path | None, out: Path | None, quiet: bool, d
             progress=progress,
         )
         if not quiet:
-            out_console.print(f"report written: {index}")
+            out_console.print(f"report written: {terminal(index)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
+def verify(run_dir: Path, debug: bool) -> None:
+    """Re-check a run folder: its manifest, then every rule's independent check from its tables alone.
+
+    Exit 0 when everything holds; 2 when a file is damaged or changed since the run (named), or when a
+    hard rule fails its check on the tables (the numbers were edited, or allocator has a bug).
+
+    \b
+    Examples:
+      allocator verify runs/baseline
+    """
+    from allocator.cli_render import print_verification
+    from allocator.run_folder import read_run, recheck
+
+    with handle_errors(debug):
+        settlement = read_run(run_dir)
+        table = settlement.verify()
+        print_verification(out_console, run_dir, table)
+        recheck(run_dir, table)
 
 
 def _label(path: Path) -> str:
@@ -388,16 +391,16 @@ def geodata_synth(areas: int, seed: int, out: Path, fmt: str, debug: bool) -> No
 
     \b
     Examples:
-      allocator geodata synth --areas 320 --seed 2026 -o geodata
+      allocator geodata synth --areas 320 --seed 2026 -o /tmp/geodata
       allocator geodata synth --areas 35000 --seed 1 -o /tmp/small-areas --format geojson
     """
     from allocator.geography.synthetic import write_synthetic
 
     with handle_errors(debug):
         summary = write_synthetic(out, areas, seed, fmt=fmt)
-        out_console.print(f"wrote a synthetic geography of {areas} areas to {out}")
+        out_console.print(f"wrote a synthetic geography of {areas} areas to {terminal(out)}")
         for key, value in summary.items():
-            out_console.print(f"  {key}: {value}")
+            out_console.print(f"  {key}: {terminal(value)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,7 +43,7 @@ def print_validation(console: Console, scenario, geography=None) -> None:
     console.print(table)
     console.print(
         f"  {len(scenario.streams)} streams, {len(scenario.missions)} missions, "
-        f"{len(scenario.rules)} rules: {', '.join(f'{k} ({r.kind})' for k, r in scenario.rules.items())}"
+        f"{len(scenario.rules)} rules: {', '.join(f'{terminal(k)} ({r.kind})' for k, r in scenario.rules.items())}"
     )
     if geography is not None:
         areas = geography.areas
@@ -58,13 +58,23 @@ def print_validation(console: Console, scenario, geography=None) -> None:
 
 
 def print_geography_summary(console: Console, path: Path, summary: dict[str, Any]) -> None:
-    console.print(f"[bold]{path}[/]: no problems found")
+    warnings = summary.get("warnings", [])
+    if warnings:
+        console.print(
+            f"[bold]{terminal(path)}[/]: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+        )
+        for line in warnings:
+            console.print(f"  [bold yellow]warning:[/] {terminal(line)}")
+    else:
+        console.print(f"[bold]{terminal(path)}[/]: no problems found")
     for key, value in summary.items():
+        if key == "warnings":
+            continue
         if isinstance(value, list):
             value = ", ".join(map(str, value[:10])) + (
                 f" and {len(value) - 10} more" if len(value) > 10 else ""
             )
-        console.print(f"  {key}: {value}")
+        console.print(f"  {terminal(key)}: {terminal(value)}")
 
 
 def print_diagnosis(console: Console, diagnosis) -> None:
@@ -189,16 +199,44 @@ def print_comparison(console: Console, result, top: int, asked_a=None, asked_b=N
         if frame.empty:
             say(console, f"{title}: none")
             continue
-        t = Table(title=f"{title} (by £ per head a year)", show_edge=False)
-        t.add_column("area", overflow="fold")
-        t.add_column("code", no_wrap=True)
-        t.add_column("change, all years", justify="right", no_wrap=True)
-        t.add_column("per head a year", justify="right", no_wrap=True)
+        rows = Table(title=f"{title} (by £ per head a year)", show_edge=False)
+        rows.add_column("area", overflow="fold")
+        rows.add_column("code", no_wrap=True)
+        rows.add_column("change, all years", justify="right", no_wrap=True)
+        rows.add_column("per head a year", justify="right", no_wrap=True)
         for code, r in frame.iterrows():
-            t.add_row(
+            rows.add_row(
                 terminal(r["area_name"]),
                 terminal(code),
                 money(r["change_gbp"], signed=True),
                 per_head(r["change_per_head_gbp"], pence=True, signed=True),
             )
-        console.print(t)
+        console.print(rows)
+
+
+def print_verification(console: Console, run: Path, verification) -> None:
+    """The table ``allocator verify`` prints: each rule's independent check on the run's tables."""
+    table = Table(title=f"Verification of {terminal(run)} (from its tables alone)", show_edge=False)
+    for column in ("rule", "kind", "mode", "figures checked", "violations", "largest", "result"):
+        table.add_column(
+            column, justify="right" if column in ("figures checked", "violations", "largest") else "left"
+        )
+    for r in verification.itertuples():
+        result = (
+            "holds"
+            if r.violations == 0
+            else ("breached (soft)" if r.mode == "soft" else "[bold red]FAILS[/]")
+        )
+        table.add_row(
+            terminal(r.rule_id),
+            terminal(r.kind),
+            terminal(r.mode),
+            f"{r.checked:,}",
+            f"{r.violations:,}",
+            money(r.max_violation_gbp),
+            result,
+        )
+    console.print(table)
+    failed = int((~verification["passed"].astype(bool)).sum())
+    status = "every rule holds" if failed == 0 else f"{failed} rule{'s' if failed != 1 else ''} fail"
+    console.print(f"manifest: every file intact; {len(verification)} rules checked, {status}")

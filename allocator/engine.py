@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.errors import InfeasibleError, SolverError
+from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
+from allocator.geography.fit import check_fit
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
 from allocator.model.inputs import ModelInputs, build_inputs
@@ -60,6 +61,8 @@ def solve(
 
         with progress.step("loading geography"):
             geography = load_geography(scenario)
+    elif problems := check_fit(scenario, geography.areas, "<scenario>"):
+        raise GeographyError(problems)  # load_geography checks this; a geography built in code has not been
     timings["load_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allocator.paths import shown
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -22,7 +24,7 @@ class Problem:
     def __str__(self) -> str:
         source = display_path(self.source)
         where = f"{source}: {self.location}" if self.location else source
-        return f"{where}: {self.message}"
+        return shown(f"{where}: {self.message}")
 
 
 def display_path(path: str) -> str:

@@ -1,22 +1,30 @@
 """The run folder: a settlement serialised as Parquet and CSV tables, summary.json and the resolved scenario.
 
-A run is written into a temporary folder beside the target and moved into place only when complete, so an
-interrupted run leaves no half-written output. The same inputs give byte-identical tables and summary;
-timings (which vary) go in ``timings.json`` alone.
+A run is written through ``allocator.output_folder``: staged beside the target, ``manifest.json`` last,
+then moved into place, replacing only an earlier run folder. The same inputs give byte-identical files,
+manifest included; timings (which vary) go in ``timings.json`` alone, which the manifest names but does
+not hash, and a report in ``report/`` carries its own manifest. CSV copies of the tables have text cells
+made safe for spreadsheets (``'=...``); the Parquet files keep the true values.
+
+``read_run`` is the one reader: it checks the manifest (every file's size and SHA-256), then that the
+tables, summary and scenario are what a run writes (columns present, amounts finite), and refuses a
+damaged folder with an input error naming the file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from allocator.errors import InputError, Problem
+from allocator.output_folder import DamagedFolderError, check_folder, staged
 from allocator.progress import Progress
+from allocator.safe_text import spreadsheet_frame
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
 from allocator.yamlio import dump_yaml, read_yaml
@@ -61,6 +69,35 @@ def settlement_tables(s: Settlement) -> dict[str, pd.DataFrame]:
     return {k: v.reset_index(drop=True) for k, v in tables.items()}
 
 
+UNLISTED = ("timings.json", "report")
+"""What the run's manifest names without hashing: timings vary run to run; a report has its own."""
+
+COLUMNS = {
+    "allocations": ["area_code", "area_name", "year", "stream", "budget", "amount_gbp", "per_head_gbp"],
+    "areas": ["area_code", "area_name", "population", "integrated"],
+    "baseline": ["area_code", "stream", "amount_gbp"],
+    "targets": ["area_code", "year", "formula_target_gbp", "phased_target_gbp", "formula_allocation_gbp"],
+    "outcomes": ["area_code", "year", "mission", "projected_change"],
+    "value": ["area_code", "mission", "value", "formula_value"],
+    "shadow_prices": ["rule_id", "kind", "scope", "year", "value_per_gbp_m"],
+    "binding": ["area_code", "year", "rule_id", "kind"],
+    "verification": ["rule_id", "kind", "mode", "passed"],
+    "adjacency": ["area_code", "neighbour_code"],
+    "own_resources": [],
+}
+"""Columns each table read back must have (``own_resources`` may be empty: a scenario without them)."""
+FINITE = {
+    "allocations": ["amount_gbp"],
+    "areas": ["population"],
+    "baseline": ["amount_gbp"],
+    "own_resources": ["amount_gbp"],
+    "targets": ["formula_target_gbp", "phased_target_gbp", "formula_allocation_gbp"],
+    "value": ["value", "formula_value"],
+}
+"""Columns whose every value must be a finite number."""
+SUMMARY_KEYS = {"scenario": str, "areas": int, "totals_gbp": dict, "value": dict, "verification": dict}
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=True) + "\n"
 
@@ -72,21 +109,18 @@ def write_run(
     report: bool = False,
     progress: Progress | None = None,
 ) -> Path:
-    """Write the run folder ``out`` atomically (replacing an earlier run there): tables, summary,
-    ``settlement.xlsx``, ``settlement.gpkg`` (when the settlement has geometry) and, with ``report``,
-    the HTML explorer in ``report/``."""
+    """Write the run folder ``out`` atomically: tables, summary, ``settlement.xlsx``, ``settlement.gpkg``
+    (when the settlement has geometry), with ``report`` the HTML explorer in ``report/``, and the manifest.
+
+    Raises:
+        OutputError: ``out`` is not absent, empty or an earlier run folder (nothing is touched).
+    """
     progress = progress or Progress(enabled=False)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with staged(Path(out), "run", UNLISTED) as tmp:
         with progress.step("writing the tables"):
             for name, table in settlement_tables(s).items():
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
-                table.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+                spreadsheet_frame(table).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
         (tmp / "summary.json").write_text(_json(s.summary), encoding="utf-8")
         (tmp / "timings.json").write_text(_json(s.timings), encoding="utf-8")
         (tmp / "scenario.yaml").write_text(dump_yaml(s.scenario.resolved()), encoding="utf-8")
@@ -105,54 +139,131 @@ def write_run(
         for name, content in (extra_files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(content)
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
+
+
+def _damaged(path: Path, message: str) -> DamagedFolderError:
+    return DamagedFolderError([Problem(str(path), "", message)])
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.parquet"
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many kinds of error for a damaged file
+        raise _damaged(path, f"cannot be read as a table ({type(exc).__name__})") from None
+    missing = [c for c in COLUMNS[name] if c not in table.columns]
+    if missing and not (name == "own_resources" and table.columns.empty):
+        raise _damaged(path, f"lacks the column(s) {', '.join(missing)} a run writes")
+    for column in FINITE.get(name, []):
+        if column in table.columns:
+            values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+            bad = int((~np.isfinite(values)).sum())
+            if bad:
+                raise _damaged(path, f"{column} has {bad} value(s) that are not finite numbers")
+    return table
+
+
+def _summary(folder: Path) -> dict[str, Any]:
+    path = folder / "summary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise _damaged(path, "is not a readable JSON file") from None
+    if not isinstance(data, dict):
+        raise _damaged(path, "is not a JSON object")
+    wrong = [k for k, kind in SUMMARY_KEYS.items() if not isinstance(data.get(k), kind)]
+    if wrong:
+        raise _damaged(path, f"lacks {', '.join(wrong)} (or they have the wrong type)")
+    v = data["value"]
+    if not all(isinstance(v.get(k), int | float) and np.isfinite(v[k]) for k in ("V", "V_formula")):
+        raise _damaged(path, "value.V and value.V_formula must be finite numbers")
+    return data
+
+
+def _scenario(folder: Path) -> Scenario:
+    path = folder / "scenario.yaml"
+    try:
+        return Scenario.model_validate(read_yaml(path, error=DamagedFolderError))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise _damaged(path, f"is not a valid resolved scenario ({where}: {first['msg']})") from None
 
 
 def read_run(path: Path) -> Settlement:
-    """Read a run folder back into a Settlement (tables, summary and resolved scenario)."""
+    """Read a run folder back into a Settlement (tables, summary and resolved scenario).
+
+    Raises:
+        InputError: the folder is not a run folder, or is damaged (the message names the file).
+    """
     path = Path(path)
-    if not (path / "summary.json").is_file():
+    if not (path / "summary.json").is_file() and not (path / "manifest.json").is_file():
         raise InputError(
             [Problem(str(path), "", "is not a run folder (no summary.json); run `allocator run` first")]
         )
-    scenario = Scenario.model_validate(read_yaml(path / "scenario.yaml"))
-
-    def table(name: str) -> pd.DataFrame:
-        return pd.read_parquet(path / f"{name}.parquet")
-
-    areas = table("areas").set_index("area_code")
-    own = table("own_resources")
+    gpkg = path / "settlement.gpkg"
+    required = [f"{name}.parquet" for name in COLUMNS] + ["summary.json", "scenario.yaml"]
+    check_folder(path, "run", required + (["settlement.gpkg"] if gpkg.exists() else []))
+    summary = _summary(path)
+    scenario = _scenario(path)
+    tables = {name: _table(path, name) for name in COLUMNS}
+    own = tables["own_resources"]
     s = Settlement(
         scenario=scenario,
-        areas=areas,
-        allocations=table("allocations"),
-        baseline=table("baseline"),
+        areas=tables["areas"].set_index("area_code"),
+        allocations=tables["allocations"],
+        baseline=tables["baseline"],
         own_resources=own if len(own.columns) else None,
-        adjacency=table("adjacency"),
-        targets=table("targets"),
-        outcomes=table("outcomes"),
-        value=table("value"),
-        shadow_prices=table("shadow_prices"),
-        binding=table("binding"),
-        verification=table("verification"),
-        summary=json.loads((path / "summary.json").read_text(encoding="utf-8")),
+        adjacency=tables["adjacency"],
+        targets=tables["targets"],
+        outcomes=tables["outcomes"],
+        value=tables["value"],
+        shadow_prices=tables["shadow_prices"],
+        binding=tables["binding"],
+        verification=tables["verification"],
+        summary=summary,
     )
-    gpkg = path / "settlement.gpkg"
     if gpkg.is_file():
         from allocator.reports.gpkg import read_geometry
 
-        s.geometry = read_geometry(gpkg).reindex(s.areas.index)
-    timings = path / "timings.json"
-    if timings.is_file():
-        s.timings = json.loads(timings.read_text(encoding="utf-8"))
+        try:
+            s.geometry = read_geometry(gpkg).reindex(s.areas.index)
+        except Exception as exc:  # GDAL raises many kinds of error for a damaged file
+            raise _damaged(gpkg, f"cannot be read ({type(exc).__name__})") from None
+    timings = path / "timings.json"  # not in the manifest: read only when it is a small, plain file
+    if timings.is_file() and not timings.is_symlink() and timings.stat().st_size < 100_000:
+        try:
+            s.timings = json.loads(timings.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            s.timings = {}  # timings are informative only and not in the manifest
     return s
+
+
+class VerificationError(InputError):
+    """A run folder whose manifest is intact but whose tables break a hard rule (exit 2)."""
+
+    default_title = "the run does not verify"
+
+
+def recheck(path: Path, verification: pd.DataFrame) -> None:
+    """Raise VerificationError naming each hard rule that fails its check on a run folder's tables.
+
+    Args:
+        path: the run folder (already read, so its manifest is intact).
+        verification: what ``Settlement.verify()`` returned for it.
+    """
+    failed = verification[~verification["passed"].astype(bool)]
+    problems = [
+        Problem(
+            str(Path(path) / "scenario.yaml"),
+            f"rules.{row.rule_id}",
+            f"{row.kind} fails its independent check on the run's tables ({row.violations} figure(s) off, "
+            f"the largest by £{row.max_violation_gbp:,.2f} at {row.worst or 'one place'}). The manifest is "
+            "intact, so the tables were edited and the manifest rewritten, or allocator has a bug: please "
+            "report it",
+        )
+        for row in failed.itertuples()
+    ]
+    if problems:
+        raise VerificationError(problems)

@@ -3,7 +3,8 @@
 Names of areas, rules and fields come from files a user (or anyone who sent them a file) wrote. Shown
 raw, they can inject terminal escape sequences (moving the cursor, rewriting earlier output), rich
 markup (``[/x]`` raises inside rich) or spreadsheet formulas (a cell ``=HYPERLINK(...)`` in a CSV runs
-when opened in Excel). These two functions are the one place that neutralises each.
+when opened in Excel). The functions here are the one place that neutralises each; ``excerpt`` also
+keeps what an error quotes from a file short.
 """
 
 from __future__ import annotations
@@ -16,12 +17,26 @@ from rich.markup import escape
 # C0 controls except tab and newline, DEL, and C1 controls (ESC sequences start with \x1b or \x9b).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXCERPT_CHARS = 60
+"""The most characters of a file an error message quotes."""
+
+
+def visible(text: object) -> str:
+    """``text`` with control characters (tab and newline excepted) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def terminal(text: object) -> str:
     """``text`` for a rich console with markup on: control characters shown as ``\\xNN``, markup escaped."""
-    s = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-    return escape(s)
+    return escape(visible(text))
+
+
+def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable quotation of text read from a file (a parser's complaint, a column name): at
+    most ``limit`` characters, control characters shown as ``\\xNN``. Messages quote files only this way,
+    so an error never prints more than a fragment of a file, whatever the file is."""
+    s = visible(str(text).replace("\n", " "))
+    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def spreadsheet_cell(value: object) -> object:

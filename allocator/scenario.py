@@ -11,7 +11,8 @@ Precedence, lowest first (written down once, here and in docs/scenario-format.md
 Merging: mappings merge key by key, recursively; lists are replaced whole; a ``null`` value deletes the
 inherited entry; a dotted key (``rules.floor.phi: 0.98``) means the same as the nested mapping (a key
 such as ``"2027.."`` is a year range, not a dotted key). Paths are relative to the file that names them,
-and ``${VAR}`` or ``${VAR:-default}`` in a path is replaced by the environment variable.
+and ``${VAR}`` or ``${VAR:-default}`` in a path is replaced by the environment variable (messages show
+the path as written, never the variable's value: ``allocator.paths``).
 
 Every problem in a file is collected and reported together, each with the file that set the value,
 the dotted field path, what was wrong and what is expected.
@@ -22,8 +23,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +30,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.errors import Problem, RuleSetError, ScenarioError
+from allocator.paths import expand_vars, readable_problem, remember_written
 from allocator.scenario_checks import check_references, describe_validation_error
 from allocator.schema import Scenario
-from allocator.yamlio import parse_value, read_yaml
+from allocator.yamlio import YAML_SUFFIXES, YamlLimitError, parse_value, read_yaml
 
 logger = logging.getLogger(__name__)
 
 SET_SOURCE = "--set"
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _RULE_SET_KEYS = {"name", "description", "rules"}
 
 
@@ -136,8 +135,10 @@ def _read_chain(path: Path) -> list[Layer]:
         layers.append(Layer(str(current), data))
         if parent is not None and not isinstance(parent, (str, Path)):
             raise ScenarioError([Problem(str(current), "extends", "expected the path of a parent scenario")])
-        if parent is not None and not Path(parent).is_file():
-            raise ScenarioError([Problem(str(current), "extends", f"parent scenario {parent} not found")])
+        problem = readable_problem(Path(parent), YAML_SUFFIXES, "a YAML file") if parent is not None else None
+        if problem:
+            why = "not found" if not Path(parent).exists() else problem
+            raise ScenarioError([Problem(str(current), "extends", f"parent scenario {parent} {why}")])
         current = Path(parent) if parent is not None else None
     return list(reversed(layers))
 
@@ -173,7 +174,10 @@ def _override_layer(overrides: list[str] | dict[str, Any] | None) -> Layer | Non
                 raise ScenarioError(
                     [Problem(SET_SOURCE, item, "expected KEY=VALUE, e.g. rules.floor.phi=0.98")]
                 )
-            pairs.append((key.strip(), parse_value(value)))
+            try:
+                pairs.append((key.strip(), parse_value(value)))
+            except YamlLimitError as exc:
+                raise ScenarioError([Problem(SET_SOURCE, key.strip(), f"the value {exc}")]) from None
     seen: set[str] = set()
     problems = [
         Problem(SET_SOURCE, k, "set twice; give each key once") for k, _ in pairs if k in seen or seen.add(k)
@@ -314,27 +318,13 @@ def _resolve_paths(data: dict[str, Any], base: Path, source: str) -> dict[str, A
             return
         p = Path(expanded).expanduser()
         node[head] = str(p if p.is_absolute() else (base / p).resolve())
+        remember_written(node[head], str(value))
 
     for keys in _PATH_FIELDS:
         visit(data, keys, "")
     if problems:
         raise ScenarioError(problems)
     return data
-
-
-def expand_vars(text: str) -> str:
-    """Replace ``${VAR}`` and ``${VAR:-default}``; raise KeyError(VAR) for an unset variable without default."""
-
-    def sub(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        value = os.environ.get(name)
-        if value:
-            return value
-        if default is not None:
-            return default
-        raise KeyError(name)
-
-    return _VAR.sub(sub, text)
 
 
 # --- validation ------------------------------------------------------------------------------------

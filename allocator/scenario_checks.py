@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.errors import Problem
 from allocator.rules import SPECS, make_rule
+from allocator.safe_text import excerpt
 from allocator.schema import IllustrativeBaseline, Scenario
 from allocator.selectors import expand, year_key_problems, years_covered
 
@@ -30,7 +31,11 @@ _TYPE_WORDS = {
     "dict_type": "expected a mapping",
     "list_type": "expected a list",
     "missing": "is required but missing",
+    "finite_number": "expected a finite number, not NaN or infinity",
 }
+_WRONG_TYPE = {k for k in _TYPE_WORDS if k.endswith(("_type", "_parsing")) or k == "int_from_float"}
+"""Errors of a union branch the value does not fit (a number where the branch wants a mapping): noise when
+another branch took the value and found a real problem in it."""
 
 
 def source_of(path: str, origin: dict[str, str], default: str) -> str:
@@ -115,12 +120,15 @@ def describe_validation_error(
     exc: ValidationError, data: dict[str, Any], origin: dict[str, str], default: str
 ):
     """Located, plain-English problems from a pydantic ValidationError (one per field)."""
-    grouped: dict[str, list[str]] = {}
+    found = []
     for err in exc.errors(include_url=False):
-        kind = err["type"]
-        loc, _ = _clean_loc(tuple(err["loc"]), data, kind)
-        path = ".".join(loc)
-        message = _message(err, loc, data)
+        loc, _ = _clean_loc(tuple(err["loc"]), data, err["type"])
+        found.append((".".join(loc), err["type"], _message(err, loc, data)))
+    real = [path for path, kind, _ in found if kind not in _WRONG_TYPE]
+    grouped: dict[str, list[str]] = {}
+    for path, kind, message in found:
+        if kind in _WRONG_TYPE and any(r == path or r.startswith(f"{path}.") for r in real):
+            continue
         if message not in grouped.setdefault(path, []):
             grouped[path].append(message)
     problems = []
@@ -158,13 +166,13 @@ def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown rule kind '{tag}'{hint} Expected one of: {', '.join(sorted(SPECS))}"
     if kind == "literal_error":
-        return f"got {value!r}; expected {err.get('ctx', {}).get('expected', 'one of the allowed values')}"
+        return f"got {excerpt(repr(value))}; expected {err.get('ctx', {}).get('expected', 'one of the allowed values')}"
     if kind in _TYPE_WORDS:
-        got = "" if kind == "missing" else f" (got {value!r})"
+        got = "" if kind == "missing" else f" (got {excerpt(repr(value))})"
         return _TYPE_WORDS[kind] + got
     text = err["msg"].removeprefix("Value error, ")
     if kind.startswith(("greater", "less")) or kind in ("too_short", "too_long"):
-        return f"{text[0].lower()}{text[1:]} (got {value!r})"
+        return f"{text[0].lower()}{text[1:]} (got {excerpt(repr(value))})"
     return text[0].lower() + text[1:]
 
 

@@ -7,6 +7,7 @@ scenario after inheritance and overrides; docs/scenario-format.md describes each
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,11 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from allocator.rules import AnyRuleSpec
 from allocator.rules.base import Budget
-from allocator.selectors import Dated, Selector
+from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    """A model of a file users write: unknown fields are errors, and every number must be finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+
+
+MAX_TIME_LIMIT_S = 7 * 24 * 3600.0
+MAX_THREADS = 256
+_OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_OWN_OPTIONS = {"time_limit", "threads", "random_seed", "mip_rel_gap"}
 
 
 # --- geography -------------------------------------------------------------------------------------
@@ -76,12 +85,12 @@ class IllustrativeBaseline(Strict):
     standardised ``need_column`` (higher = more need) and ``share_s`` the stream's ``baseline_share``.
     """
 
-    illustrative_total_gbp: float = Field(gt=0)
-    """National total of the baseline year, £, across every stream."""
+    illustrative_total_gbp: float = Field(gt=0, le=MAX_GBP)
+    """National total of the baseline year, £, across every stream, in (0, 1e13]."""
     need_column: str | None = None
     """Column whose standardised value tilts the per-head baseline (higher = more need)."""
     need_elasticity: float = Field(0.3, ge=0.0, le=1.0)
-    """How strongly need tilts the per-head baseline."""
+    """How strongly need tilts the per-head baseline, in [0, 1]."""
 
 
 class OwnResourcesFile(Strict):
@@ -100,8 +109,8 @@ class OwnResourcesGrowth(Strict):
     column: str | None = None
     """Area attribute with the amount in the base year, £, grown at ``growth``."""
     growth: float = Field(0.0499, ge=-0.5, le=0.5)
-    """Annual growth of ``column`` (default: the 4.99% council tax referendum limit with the social care
-    precept)."""
+    """Annual growth of ``column``, in [-0.5, 0.5] (default: the 4.99% council tax referendum limit
+    with the social care precept)."""
     columns: dict[str, Annotated[float, Field(ge=-0.5, le=0.5)]] = Field(default_factory=dict)
     """Further area attributes (amounts in the base year, £), each with its own annual growth; summed."""
     base_year: int | None = Field(None, ge=1990, le=2100)
@@ -150,7 +159,9 @@ class GeographySpec(Strict):
     indicators: list[TableSource] = Field(default_factory=list)
     """Indicator tables, joined in order."""
     derived: dict[str, str] = Field(default_factory=dict)
-    """New columns from pandas expressions over existing ones, e.g. ``hle: (hle_m + hle_f) / 2``."""
+    """New columns computed from existing ones, e.g. ``hle: (hle_m + hle_f) / 2``: arithmetic
+    (``+ - * /``, parentheses), numbers, area attributes and the functions abs, sqrt, log, exp, min, max
+    (``allocator.geography.expression``; never Python)."""
     population_column: str = "population"
     tier_column: str = "tier"
     """Area attribute giving the tier (streams' ``eligible_tiers`` refer to its values)."""
@@ -185,16 +196,18 @@ class StreamSpec(Strict):
     budget: Budget
     eligible_tiers: list[str] | None = None
     """Tiers that may receive the stream (values of the tier column); all tiers when omitted."""
-    z0_gbp_per_head: float = Field(100.0, gt=0)
-    """Curvature of the response ``g(z) = z0 ln(1 + z / z0)``: smaller means faster diminishing returns."""
-    zmax_gbp_per_head: float = Field(500.0, gt=0)
-    """Absorptive capacity: the most £ per head an area can use from this stream in a year."""
+    z0_gbp_per_head: float = Field(100.0, gt=0, le=MAX_PER_HEAD_GBP)
+    """Curvature of the response ``g(z) = z0 ln(1 + z / z0)``, £ per head in (0, 1e6]: smaller means
+    faster diminishing returns."""
+    zmax_gbp_per_head: float = Field(500.0, gt=0, le=MAX_PER_HEAD_GBP)
+    """Absorptive capacity: the most £ per head an area can use from this stream in a year, in (0, 1e6]."""
     persistence: float = Field(0.0, ge=0.0, lt=1.0)
-    """Yearly decay of the stream's effect (0: one-year effect; 0.8: preventative, long-lasting)."""
-    effects: dict[str, float] = Field(default_factory=dict)
-    """Mission -> indicator units gained per £1 per head per year, at zero spend."""
+    """Yearly decay of the stream's effect, in [0, 1) (0: one-year effect; 0.8: preventative,
+    long-lasting)."""
+    effects: dict[str, Annotated[float, Field(ge=-1e6, le=1e6)]] = Field(default_factory=dict)
+    """Mission -> indicator units gained per £1 per head per year, at zero spend, in [-1e6, 1e6]."""
     baseline_share: float | None = Field(None, ge=0.0, le=1.0)
-    """Share of the national baseline, used only by an illustrative baseline."""
+    """Share of the national baseline, in [0, 1], used only by an illustrative baseline."""
 
 
 class MissionSpec(Strict):
@@ -205,9 +218,9 @@ class MissionSpec(Strict):
     """Area attribute (column) measuring the mission."""
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
     target: float
-    """National target value of the indicator."""
-    weight: float = Field(1.0, ge=0.0)
-    """Value of one indicator unit per person (w_m)."""
+    """National target value of the indicator (any finite number)."""
+    weight: float = Field(1.0, ge=0.0, le=1e9)
+    """Value of one indicator unit per person (w_m), £, in [0, 1e9]."""
     local_weight_column: str | None = None
     """Area attribute with a local multiplier of the weight (w_{a,m} = weight x column)."""
     unit: str = ""
@@ -222,32 +235,34 @@ class DistributionalSpec(Strict):
     income_column: str
     """Area attribute with income per head (e.g. GDHI per head)."""
     elasticity: float = Field(1.3, ge=0.0, le=5.0)
-    """Elasticity of marginal utility of income (Green Book: 1.3)."""
+    """Elasticity of marginal utility of income, in [0, 5] (Green Book: 1.3)."""
 
 
 class ObjectiveSpec(Strict):
     """What the settlement optimises, and the appraisal conventions (Green Book)."""
 
     mode: Literal["mission_value", "formula", "blend"] = "mission_value"
-    blend_beta: float = Field(1e-3, ge=0.0)
-    """``blend`` only: mission value given up per £ of distance from the formula's phased target."""
+    blend_beta: float = Field(1e-3, ge=0.0, le=1e6)
+    """``blend`` only: mission value given up per £ of distance from the formula's phased target, in
+    [0, 1e6]."""
     discount_rate: float | None = Field(None, ge=0.0, lt=0.2)
-    """A flat discount rate; when omitted, the Green Book declining schedule (3.5% to year 30, ...)."""
+    """A flat discount rate, in [0, 0.2); when omitted, the Green Book declining schedule (3.5% to year
+    30, ...)."""
     tail_years: int = Field(10, ge=0, le=100)
-    """Years after the settlement over which persistent effects are still counted."""
-    need_floor: float = Field(0.1, ge=0.0)
-    """Smallest need multiplier an area can have."""
+    """Years after the settlement over which persistent effects are still counted, 0 to 100."""
+    need_floor: float = Field(0.1, ge=0.0, le=10.0)
+    """Smallest need multiplier an area can have, in [0, 10]."""
     segments: int = Field(6, ge=1, le=50)
-    """Linear pieces approximating each response curve (K)."""
-    phase: list[float] = Field(default_factory=lambda: [1 / 3, 2 / 3, 1.0])
+    """Linear pieces approximating each response curve (K), 1 to 50."""
+    phase: list[float] = Field(default_factory=lambda: [1 / 3, 2 / 3, 1.0], max_length=100)
     """Formula phasing: share of the move from baseline to target made in each year; the last repeats."""
     cost_adjustment_column: str | None = None
     """Area attribute multiplying relative need in the formula (area cost adjustment)."""
     distributional: DistributionalSpec | None = None
     """Distributional weights ``(median income / income)^elasticity``; none when omitted."""
-    soft_penalty: float = Field(10.0, gt=0)
-    """Default penalty per £ of breach of a soft rule, as a multiple of the most mission value any £ buys
-    (above 1 a breach never pays; breaches are a last resort)."""
+    soft_penalty: float = Field(10.0, gt=0, le=1e6)
+    """Default penalty per £ of breach of a soft rule, as a multiple of the most mission value any £ buys,
+    in (0, 1e6] (above 1 a breach never pays; breaches are a last resort)."""
     resources_adjustment: float = Field(1.0, ge=0.0, le=1.0)
     """Share of own resources the formula equalises: ``F = N (E + s sum own) - s own`` (1: full
     equalisation, as the Fair Funding Review 2.0; 0: none)."""
@@ -264,14 +279,33 @@ class SolverSpec(Strict):
     name: Literal["highs", "cbc"] = "highs"
     algorithm: Literal["simplex", "ipm", "choose"] = "simplex"
     """HiGHS algorithm; dual simplex is fastest on settlement models of local-authority size."""
-    time_limit_s: float = Field(600.0, gt=0)
-    gap_rel: float = Field(1e-7, ge=0.0)
-    threads: int = Field(1, ge=1)
-    seed: int = 0
+    time_limit_s: float = Field(600.0, gt=0, le=MAX_TIME_LIMIT_S)
+    """Wall-clock limit of each solve, seconds, in (0, 604800] (a week)."""
+    gap_rel: float = Field(1e-7, ge=0.0, le=1.0)
+    """Relative optimality gap at which the solver may stop, in [0, 1]."""
+    threads: int = Field(1, ge=1, le=MAX_THREADS)
+    """Solver threads, 1 to 256."""
+    seed: int = Field(0, ge=0, le=2_147_483_647)
+    """Solver random seed, 0 to 2^31 - 1."""
     msg: bool = False
     """Show the solver's own log."""
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    """Further HiGHS options by name, passed through as given (e.g. ``run_crossover: "off"``)."""
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=50)
+    """Further HiGHS options by name, passed through as given (e.g. ``run_crossover: "off"``). Options
+    that read or write files (any name with ``file`` in it, ``write_*``, ``read_*``) and those the
+    fields above set (``time_limit``, ``threads``, ``random_seed``, ``mip_rel_gap``) are refused: a
+    scenario may not make the solver touch the file system or lift the time limit."""
+
+    @field_validator("options")
+    @classmethod
+    def _safe_options(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if not _OPTION_NAME.match(name):
+                raise ValueError(f"option name {name!r} is not a HiGHS option name (lower case and _)")
+            if "file" in name or name.startswith(("write_", "read_")) or name in _OWN_OPTIONS:
+                raise ValueError(
+                    f"option {name!r} is not allowed: it touches files or is set by a field of solver"
+                )
+        return v
 
 
 # --- the scenario ----------------------------------------------------------------------------------
@@ -286,13 +320,13 @@ class Scenario(Strict):
     """Settlement years as financial-year starts (2026 = 2026-27), consecutive."""
     amounts: Literal["real", "cash"] = "real"
     """Whether money is in real terms (base-year prices) or cash; cash is deflated for appraisal."""
-    inflation: Dated = 0.02
-    """GDP deflator growth each year (real-terms floors and cash deflation)."""
+    inflation: dated(ge=-0.5, le=1.0) = 0.02
+    """GDP deflator growth each year (real-terms floors and cash deflation), in [-0.5, 1]."""
     geography: GeographySpec
     integrated: Selector | None = None
     """Criterion for an integrated settlement (single pot): a selector over area attributes. None: no area."""
-    envelopes: dict[Budget, Dated]
-    """National envelope by budget and year, £."""
+    envelopes: dict[Budget, dated(gt=0.0, le=MAX_GBP)]
+    """National envelope by budget and year, £, in (0, 1e13]."""
     streams: dict[str, StreamSpec] = Field(min_length=1)
     missions: dict[str, MissionSpec] = Field(min_length=1)
     rule_set: Path | None = None

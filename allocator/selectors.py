@@ -14,16 +14,13 @@ A scalar is shorthand for ``equals`` and a list for ``in``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 _RANGE = re.compile(r"^(\d{4})\.\.$")
-
-Dated = float | dict[int | str, float]
-"""A number for every year, or a mapping of year keys (``2027``, ``"2027.."``) to numbers."""
 
 
 def parse_year_key(key: int | str) -> tuple[int, bool]:
@@ -39,6 +36,34 @@ def parse_year_key(key: int | str) -> tuple[int, bool]:
     if match:
         return int(match.group(1)), True
     raise ValueError(f"{key!r} is not a year key; expected a year like 2027 or an open range like '2027..'")
+
+
+def _year_key(key: Any) -> int | str:
+    parse_year_key(key)
+    return key
+
+
+YearKey = Annotated[int | str, BeforeValidator(_year_key)]
+"""A dated value's key: a year (``2027``) or an open range (``"2027.."``), checked when validated."""
+
+
+def dated(
+    ge: float | None = None, gt: float | None = None, le: float | None = None, lt: float | None = None
+) -> Any:
+    """The type of a dated value whose numbers lie in a range (every number is finite as well: the
+    scenario models forbid NaN and infinity). Document the range in the field's docstring."""
+    number = Annotated[float, Field(ge=ge, gt=gt, le=le, lt=lt)]
+    return number | dict[YearKey, number]
+
+
+Dated = dated()
+"""A number for every year, or a mapping of year keys (``2027``, ``"2027.."``) to numbers."""
+
+MAX_GBP = 1e13
+"""The largest amount of money a scenario may state (£10 trillion, several times UK GDP): beyond it a
+figure is a typo, and the solver would lose precision on every other figure."""
+MAX_PER_HEAD_GBP = 1e6
+"""The largest amount per resident a scenario may state, £."""
 
 
 def year_key_problems(value: Any, years: list[int]) -> list[str]:
@@ -103,7 +128,7 @@ class Condition(BaseModel):
     present: bool | None = None
     """``true``: the attribute has a value (not blank); ``false``: it is blank."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -123,7 +123,15 @@ def test_solver_time_limit_exits_4(tmp_path: Path) -> None:
 
 def test_bad_override_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        main, ["run", str(SCENARIOS / "baseline.yaml"), "--set", "rules.funding_guarantee.phi=high"]
+        main,
+        [
+            "run",
+            str(SCENARIOS / "baseline.yaml"),
+            "-o",
+            str(tmp_path / "out"),
+            "--set",
+            "rules.funding_guarantee.phi=high",
+        ],
     )
     assert result.exit_code == 2
     assert "--set: rules.funding_guarantee.phi: expected a number" in result.output

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator.scenario import expand_vars, load_scenario
+from allocator.paths import expand_vars
+from allocator.scenario import load_scenario
 from allocator.selectors import expand
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,16 +29,23 @@ from allocator.geography.validate import (
     hint,
     listing,
 )
+from allocator.paths import BOUNDARY_KINDS, BOUNDARY_SUFFIXES, TABLE_SUFFIXES, readable_problem
+from allocator.safe_text import excerpt
 from allocator.schema import TableSource
 from allocator.selectors import select
 
-FORMATS = "a GeoPackage, GeoJSON, Shapefile or TopoJSON file"
+FORMATS = BOUNDARY_KINDS
 RESERVED = {"area_code", "area_name", "geometry", "_row", "_feature"}
 """Names a table may not bring in: the keys and bookkeeping columns of the areas."""
 
 
 def _failed(source: str, location: str, message: str) -> tuple[None, list[Problem], list[str]]:
     return None, [Problem(source, location, message)], []
+
+
+def _lon_lat(bounds: list[float]) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
 
 
 def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.layer"):
@@ -57,8 +64,9 @@ def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.l
         ``(frame or None, problems, notes)``.
     """
     source = str(path)
-    if not Path(path).exists():
-        return _failed(source, "", f"file not found; expected {FORMATS}")
+    unreadable = readable_problem(Path(path), BOUNDARY_SUFFIXES, FORMATS)
+    if unreadable:
+        return _failed(source, "", unreadable)
     try:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
         if layer is None and len(layers) > 1:
@@ -70,15 +78,28 @@ def read_polygons(path: Path, layer: str | None, layer_field: str = "geography.l
         frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # GDAL raises many kinds of error for a file it cannot parse
         return _failed(
-            source, "", f"cannot be read ({str(exc).strip() or type(exc).__name__}); expected {FORMATS}"
+            source,
+            "",
+            f"cannot be read ({excerpt(str(exc).strip() or type(exc).__name__)}); expected {FORMATS}",
         )
     if frame.empty:
         return _failed(source, "", "the file has no features; expected one polygon per area")
     notes: list[str] = []
     bounds = [float(b) for b in frame.total_bounds]
+    if not all(np.isfinite(bounds)):
+        return _failed(source, "", "some coordinates are not finite numbers; expected real coordinates")
+    if frame.crs is not None and frame.crs.is_geographic and not _lon_lat(bounds):
+        return _failed(
+            source,
+            "",
+            f"the file says its CRS is {frame.crs.to_string()} (longitude and latitude in degrees), but its "
+            f"coordinates run from ({bounds[0]:,.0f}, {bounds[1]:,.0f}) to ({bounds[2]:,.0f}, {bounds[3]:,.0f}), "
+            "beyond +/-180 and +/-90: they look like metres (British National Grid, EPSG:27700?); "
+            "expected the file to state the CRS its coordinates are in",
+        )
     if frame.crs is None:
         minx, miny, maxx, maxy = bounds
-        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        if _lon_lat(bounds):
             frame = frame.set_crs("EPSG:4326")
             notes.append(
                 f"{source}: the file has no CRS; its coordinates look like lon/lat, so EPSG:4326 is assumed"
@@ -196,17 +217,25 @@ def read_csv(path: Path, code_columns: Sequence[str] = (), cache: dict | None = 
     key = (str(path), tuple(sorted(code_columns)))
     if cache is not None and key in cache:
         return cache[key]
-    try:
-        frame = pd.read_csv(path, dtype={c: str for c in code_columns}, encoding="utf-8-sig")
-        frame.index = frame.index + 2
-        result = frame, []
-    except FileNotFoundError:
-        result = None, [Problem(str(path), "", "file not found; expected a CSV table")]
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        result = None, [Problem(str(path), "", f"cannot be read ({exc}); expected a comma-separated table")]
+    unreadable = readable_problem(Path(path), TABLE_SUFFIXES, "a CSV table")
+    if unreadable:
+        result = None, [Problem(str(path), "", unreadable)]
+    else:
+        result = _parse_csv(Path(path), code_columns)
     if cache is not None:
         cache[key] = result
     return result
+
+
+def _parse_csv(path: Path, code_columns: Sequence[str]):
+    try:
+        with path.open("rb") as handle:  # a file handle: pandas infers no URL and no compression
+            frame = pd.read_csv(handle, dtype={c: str for c in code_columns}, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        message = f"cannot be read ({excerpt(exc)}); expected a comma-separated table"
+        return None, [Problem(str(path), "", message)]
+    frame.index = frame.index + 2
+    return frame, []
 
 
 def prepare_table(frame: pd.DataFrame, source: TableSource, field: str):
@@ -288,7 +317,8 @@ def check_geography_file(
 
     Returns:
         rows, code and name columns, CRS, bounds (in the file's CRS), invalid geometries repaired,
-        adjacency pairs, isolated areas, indicator coverage and notes.
+        adjacency pairs, isolated areas, indicator coverage, notes and warnings (indicator tables that
+        miss areas of the boundaries).
 
     Raises:
         GeographyError: with every problem found.
@@ -310,8 +340,9 @@ def check_geography_file(
     )
     problems, notes = problems + more, notes + extra
     coverage: dict[str, str] = {}
+    warnings: list[str] = []
     for csv, column in indicators:
-        problems += _check_indicator(Path(csv), column, areas, coverage)
+        problems += _check_indicator(Path(csv), column, areas, coverage, warnings)
     if problems:
         raise GeographyError(problems)
     pairs = adjacency(areas.geometry)
@@ -328,13 +359,16 @@ def check_geography_file(
     }
     if notes:
         summary["notes"] = notes
+    if warnings:
+        summary["warnings"] = warnings
     return summary
 
 
 def _check_indicator(
-    path: Path, column: str | None, areas: gpd.GeoDataFrame | None, coverage: dict
+    path: Path, column: str | None, areas: gpd.GeoDataFrame | None, coverage: dict, warnings: list[str]
 ) -> list[Problem]:
-    """Codes of one indicator table against the boundaries; adds a coverage line to ``coverage``."""
+    """Codes of one indicator table against the boundaries; adds a coverage line to ``coverage``, and a
+    warning to ``warnings`` when some areas have no row."""
     frame, problems = read_csv(path, [column] if column else [])
     if frame is None or areas is None:
         return problems
@@ -372,4 +406,9 @@ def _check_indicator(
     coverage[f"indicators {path.name}"] = (
         f"{len(matched)}/{len(known)} areas have a row (column {column}){extra}"
     )
+    if matched and lacking and not stray:
+        warnings.append(
+            f"{path}: {len(lacking)} of the {len(known)} areas have no row ({listing(lacking, 5)}); a "
+            "scenario using this table must select only areas it covers"
+        )
     return problems

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from allocator.errors import GeographyError, Problem
-from allocator.geography import CRS, Geography, derive, funding
+from allocator.geography import CRS, Geography, derive, expression, funding
 from allocator.geography.check import check_boundaries, prepare_table, read_csv, read_polygons
+from allocator.geography.fit import check_rule_areas
 from allocator.geography.validate import (
     Coverage,
     Values,
@@ -40,9 +42,9 @@ from allocator.geography.validate import (
     check_selector,
     check_values,
     hint,
-    identifiers,
     listing,
 )
+from allocator.safe_text import excerpt
 from allocator.schema import BaselineFile, OwnResourcesFile, Scenario, TableSource
 from allocator.selectors import select
 
@@ -53,11 +55,14 @@ _SELECTOR_FIELDS = ("integrated", "rules.")
 
 
 def _numeric(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers, and the original text of the values that are not numbers (blank counts as missing)."""
+    """Finite numbers, and the original text of the values that are not (blank counts as missing; an
+    infinity is not a number any rule or mission can use)."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.astype(float), column.iloc[:0].astype(str)
-    empty = blank(column)
-    number = pd.to_numeric(column.where(~empty).astype(object), errors="coerce").astype(float)
+        empty, number = column.isna(), column.astype(float)
+    else:
+        empty = blank(column)
+        number = pd.to_numeric(column.where(~empty).astype(object), errors="coerce").astype(float)
+    number = number.where(np.isfinite(number))
     return number, column[number.isna() & ~empty].astype(str)
 
 
@@ -92,29 +97,19 @@ def _join(values: Values, table: pd.DataFrame, source: TableSource, numeric: set
 def _derive(values: Values, derived: dict[str, str], scenario_file: str) -> list[Problem]:
     """Add the derived columns in order (each may use the ones before it)."""
     problems = []
-    for name, expression in derived.items():
+    for name, text in derived.items():
         where = f"geography.derived.{name}"
         try:
-            result = values.areas.eval(expression, engine="python")
-        except Exception as exc:  # pandas raises many kinds of error for a bad expression
-            text = str(exc).strip() or type(exc).__name__
-            unknown = [n for n in identifiers(expression) if f"'{n}' is not defined" in text]
-            extra = hint(unknown[0], values.areas.columns) if unknown else ""
+            values.areas[name] = expression.parse(text).evaluate(values.areas)
+        except expression.ExpressionError as exc:
+            extra = hint(exc.column, values.areas.columns) if exc.column else ""
             message = (
-                f"cannot evaluate {expression!r} ({text}){extra}; expected a pandas expression over area "
+                f"cannot evaluate {excerpt(repr(text))}: {exc} at character {exc.position}{extra}; "
+                "expected arithmetic (+ - * / and parentheses) on numbers, area attributes and the "
+                f"functions {', '.join(expression.FUNCTIONS)}, e.g. (hle_male + hle_female) / 2"
             )
-            problems.append(
-                Problem(scenario_file, where, message + "attributes, e.g. (hle_male + hle_female) / 2")
-            )
+            problems.append(Problem(scenario_file, where, message))
             continue
-        if isinstance(result, pd.DataFrame):
-            problems.append(
-                Problem(scenario_file, where, f"{expression!r} gives a table; expected one value per area")
-            )
-            continue
-        values.areas[name] = (
-            result if isinstance(result, pd.Series) else pd.Series(result, index=values.areas.index)
-        )
         values.origin[name] = pd.Series(
             [(scenario_file, where)] * len(values.areas), index=values.areas.index
         )
@@ -327,7 +322,7 @@ def _numeric_columns(scenario: Scenario) -> set[str]:
     numeric |= set(spec.sum_columns)
     for name in reversed(list(spec.derived)):
         if name in numeric:
-            numeric |= set(identifiers(spec.derived[name]))
+            numeric |= set(expression.columns_in(spec.derived[name]))
     return numeric
 
 
@@ -384,6 +379,7 @@ def load_geography(scenario: Scenario) -> Geography:
     )
     areas = areas[first + [c for c in areas.columns if c not in first]].rename_axis("area_code")
     geometry = gpd.GeoSeries(geometry.values, index=areas.index, crs=CRS, name="geometry")
+    _raise(check_rule_areas(scenario.rules, areas, _scenario_file(scenario)))
     pairs = derive.adjacency(geometry)
     elapsed = time.perf_counter() - started
     logger.debug("loaded %d areas, %d neighbour pairs in %.2f s", len(areas), len(pairs), elapsed)

@@ -43,6 +43,7 @@ from allocator.geography.synthetic_tables import (
     own_resources,
     populations,
 )
+from allocator.output_folder import check_target, staged
 
 CRS = "EPSG:27700"
 FORMATS = {
@@ -223,21 +224,25 @@ def _write_boundaries(gdf: gpd.GeoDataFrame, out_dir: Path, fmt: str) -> list[st
 
 
 def write_synthetic(out_dir: Path, areas: int, seed: int, fmt: str = "gpkg") -> dict:
-    """Write a synthetic geography into ``out_dir`` (created if needed); returns a short summary.
+    """Write a synthetic geography as the folder ``out_dir``; returns a short summary.
 
     Files: ``areas.gpkg`` (layer ``areas``; or ``areas.geojson`` / ``areas.shp``), ``lookup.csv``,
     ``strategic_authorities.csv``, ``population.csv``, ``indicators.csv``, ``baseline_funding.csv``,
-    ``own_resources.csv`` and ``README.md``. Existing files of those names are replaced.
+    ``own_resources.csv``, ``README.md`` and ``manifest.json``. The folder is written whole
+    (``allocator.output_folder``): ``out_dir`` must be new, empty, or a synthetic geography written
+    before; anything else is refused and left untouched.
     """
     if fmt not in FORMATS:
         raise InputError([Problem("--format", "", f"got {fmt!r}; expected one of {', '.join(FORMATS)}")])
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(
-            [Problem(str(out_dir), "", "is a file; expected a folder (new or existing) to write into")]
-        )
+    check_target(Path(out_dir), "geodata")
     geo = make_synthetic(areas, seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with staged(Path(out_dir), "geodata") as tmp:
+        summary = _write_files(geo, tmp, fmt)
+    summary["folder"] = os.fspath(out_dir)
+    return summary
+
+
+def _write_files(geo: SyntheticGeography, out_dir: Path, fmt: str) -> dict:
     files = _write_boundaries(geo.areas, out_dir, fmt)
     tables = {
         "lookup.csv": geo.lookup,
@@ -252,7 +257,6 @@ def write_synthetic(out_dir: Path, areas: int, seed: int, fmt: str = "gpkg") -> 
     summary = geo.summary()
     (out_dir / "README.md").write_text(readme(geo, summary, fmt), encoding="utf-8", newline="\n")
     summary["files"] = [*files, *tables, "README.md"]
-    summary["folder"] = os.fspath(out_dir)
     return summary
 
 

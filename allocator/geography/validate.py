@@ -17,18 +17,22 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Problem
+from allocator.geography.expression import columns_in
+from allocator.safe_text import excerpt, visible
 
 LIMIT = 10
 """How many codes or rows of one kind a message lists before saying 'and N more'."""
+NAME_CHARS = 40
+"""The most characters of one name (a code, a column) read from a file that a message quotes."""
 
 GSS = re.compile(r"^[EWSNK]\d{8}$")
 """An ONS GSS code: a country letter and eight digits (E06000001)."""
 
 
 def listing(items: Iterable[object], limit: int = LIMIT) -> str:
-    """``a, b, c`` or ``a, b, ... and N more``."""
+    """``a, b, c`` or ``a, b, ... and N more`` (control characters shown as ``\\xNN``)."""
     items = list(items)
-    text = ", ".join(str(i) for i in items[:limit])
+    text = ", ".join(visible(i) for i in items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
@@ -45,8 +49,8 @@ def hint(name: str, options: Iterable[str]) -> str:
     options = [str(o) for o in options]
     close = difflib.get_close_matches(name, options, n=1)
     if close:
-        return f"; did you mean '{close[0]}'?"
-    return f"; available: {listing(sorted(options), 15)}" if options else ""
+        return f"; did you mean '{excerpt(close[0], NAME_CHARS)}'?"
+    return f"; available: {listing([excerpt(o, NAME_CHARS) for o in sorted(options)], 15)}" if options else ""
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -90,8 +94,9 @@ def check_codes(codes: pd.Series, labels: pd.Series, source: str, unit: str = "r
     dupes = [
         Problem(
             source,
-            f"{labels[i]} ({present[i]})",
-            f"duplicate code {present[i]}, first in {first_label[present[i]]}; expected one {unit} per area",
+            f"{labels[i]} ({excerpt(present[i], NAME_CHARS)})",
+            f"duplicate code {excerpt(present[i], NAME_CHARS)}, first in {first_label[present[i]]}; "
+            f"expected one {unit} per area",
         )
         for i in present.index[present.duplicated()]
     ]
@@ -216,7 +221,7 @@ def check_values(
             [
                 Problem(
                     *(origin[code] or (values.supplier[column], f"column {column}")),
-                    f"{column} is {text!r}; expected a number (read by {where})",
+                    f"{column} is {excerpt(repr(text), NAME_CHARS)}; expected a finite number (read by {where})",
                 )
                 for code, text in bad.items()
             ],
@@ -250,7 +255,7 @@ def _gap_problems(
     if gaps.empty:
         return []
     if column in derived:
-        inputs = [c for c in identifiers(derived[column]) if c in values.areas.columns]
+        inputs = [c for c in columns_in(derived[column]) if c in values.areas.columns]
         empty = [c for c in inputs if values.areas.loc[gaps, c].isna().any()]
         because = (
             f" because {', '.join(empty)} {'has' if len(empty) == 1 else 'have'} no value there"
@@ -285,14 +290,6 @@ def _gap_problems(
             )
         )
     return out
-
-
-def identifiers(expression: str) -> list[str]:
-    """Names an expression refers to (candidate column names), in order of appearance."""
-    seen: dict[str, None] = {}
-    for name in re.findall(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)", expression):
-        seen.setdefault(name[0] or name[1], None)
-    return list(seen)
 
 
 # --- funding tables --------------------------------------------------------------------------------
@@ -340,7 +337,10 @@ def check_long_table(
         key = frame[key_column].astype(object).map(lambda v: str(v).strip() if v == v else v)
         bad = key.index[~key.isin(list(streams))]
         wrong = [
-            Problem(source, rows(i), f"unknown stream '{key[i]}'{hint(str(key[i]), streams)}") for i in bad
+            Problem(
+                source, rows(i), f"unknown stream '{excerpt(key[i], NAME_CHARS)}'{hint(str(key[i]), streams)}"
+            )
+            for i in bad
         ]
         what, kind = "unknown streams", "stream"
     else:
@@ -348,7 +348,9 @@ def check_long_table(
         bad = key.index[key.isna() | (key != key.round())]
         wrong = [
             Problem(
-                source, rows(i), f"{key_column} is {frame.at[i, key_column]!r}; expected a year such as 2026"
+                source,
+                rows(i),
+                f"{key_column} is {excerpt(repr(frame.at[i, key_column]), NAME_CHARS)}; expected a year such as 2026",
             )
             for i in bad
         ]
@@ -360,9 +362,10 @@ def check_long_table(
             Problem(
                 source,
                 rows(i),
-                f"{amount_column} is {frame.at[i, amount_column]!r}; expected an amount in £, 0 or more",
+                f"{amount_column} is {excerpt(repr(frame.at[i, amount_column]), NAME_CHARS)}; "
+                "expected an amount in £, 0 or more",
             )
-            for i in frame.index[amount.isna() | (amount < 0)]
+            for i in frame.index[~np.isfinite(amount) | (amount < 0)]
         ],
         f"bad values of {amount_column}",
     )

@@ -162,7 +162,9 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
     relative = (
         population * (need * np.array([scenario.missions[m].weight for m in missions])).sum(axis=1) * cost
     )
-    need_share = relative / relative.sum()
+    total = relative.sum()
+    # No need anywhere (every weight zero, or no gap and no need floor): share by population, never 0/0.
+    need_share = relative / total if total > 0 else population / population.sum()
     stream_budget = np.array([budgets.index(scenario.streams[s].budget) for s in streams])
     formula_target = need_share[:, None, None] * envelope.T[None, :, :]  # A x T x B
     if has_own and "resource" in budgets:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.compare import NO_CHANGE_PER_HEAD_GBP, Comparison, compare
+from allocator.output_folder import publish
 from allocator.progress import Progress
 from allocator.reports.context import ReportContext
 from allocator.reports.html_area import area_page
@@ -74,7 +75,7 @@ def write_report(
         (tmp / "areas").mkdir(parents=True)
         try:
             _write_site(ctx, cmp, other, tmp)
-            _move_into_place(tmp, out)
+            publish(tmp, out, "report")  # replaces only an earlier report; writes its manifest
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -106,22 +107,6 @@ def _write_site(ctx: ReportContext, cmp: Comparison | None, other: ReportContext
 
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
-
-
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Replace the report in ``out`` (only the report's own files: out may hold other things)."""
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(out)
-        return
-    for name in ("areas", "static"):
-        if (out / name).is_dir():
-            shutil.rmtree(out / name)
-    for name in ("index.html", "compare.html"):
-        (out / name).unlink(missing_ok=True)
-    for item in sorted(tmp.iterdir()):
-        item.rename(out / item.name)
-    tmp.rmdir()
 
 
 def _outlines(ctx: ReportContext) -> Outlines | None:

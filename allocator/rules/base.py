@@ -57,7 +57,7 @@ TOLERANCE_GBP = 1.0
 class RuleSpec(BaseModel):
     """Fields every rule has, whatever its kind."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
     kind: str
     """The rule kind (module under ``allocator/rules``)."""
@@ -67,9 +67,9 @@ class RuleSpec(BaseModel):
     """Years the rule covers: one year, a list, an open range like ``"2027.."``, or all when omitted."""
     areas: Selector | None = None
     """Which areas the rule covers (a selector over area attributes); all areas when omitted."""
-    penalty: float | None = Field(None, gt=0)
+    penalty: float | None = Field(None, gt=0, le=1e6)
     """Soft mode only: penalty per £ of breach, as a multiple of the most mission value any £ buys
-    (above 1, a breach never pays). Default: the objective's ``soft_penalty``."""
+    (above 1, a breach never pays), in (0, 1e6]. Default: the objective's ``soft_penalty``."""
     description: str = ""
     """Plain-English description, shown in reports."""
 

@@ -21,9 +21,10 @@ class CapitalShareSpec(RuleSpec):
 
     kind: Literal["capital_share"] = "capital_share"
     lo: float = Field(0.0, ge=0.0, le=1.0)
-    """Smallest share of the area's total (resource plus capital) that is capital."""
+    """Smallest share of the area's total (resource plus capital) that is capital, in [0, 1]."""
     hi: float = Field(1.0, ge=0.0, le=1.0)
-    """Largest share of the area's total (resource plus capital) that is capital."""
+    """Largest share of the area's total (resource plus capital) that is capital, in [0, 1] and at
+    least ``lo``."""
 
     @model_validator(mode="after")
     def _ordered(self) -> CapitalShareSpec:

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
@@ -20,8 +20,8 @@ class CeilingSpec(RuleSpec):
     """Pace of change: an area's total may not grow by more than gamma a year."""
 
     kind: Literal["ceiling"] = "ceiling"
-    gamma: Dated = Field(0.1)
-    """Largest allowed growth on the previous year's total (0.1 = +10%)."""
+    gamma: dated(ge=0.0, le=10.0) = Field(0.1)
+    """Largest allowed growth on the previous year's total (0.1 = +10%), in [0, 10]."""
 
 
 @register

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
@@ -19,8 +19,9 @@ class ConvergenceSpec(RuleSpec):
     """NHS-style convergence: no area more than kappa below its formula target (fair share)."""
 
     kind: Literal["convergence"] = "convergence"
-    kappa: Dated = Field(0.1)
-    """Largest allowed shortfall below the formula target, as a share of it (0.05 = 5% under)."""
+    kappa: dated(ge=0.0, le=1.0) = Field(0.1)
+    """Largest allowed shortfall below the formula target, as a share of it (0.05 = 5% under), in
+    [0, 1]."""
 
 
 @register

@@ -21,7 +21,7 @@ class EnvelopeSpec(RuleSpec):
     budget: Budget
     """Which budget's envelope (``envelopes.<budget>`` in the scenario)."""
     headroom_share: float = Field(0.0, ge=0.0, lt=1.0)
-    """Share of the envelope held back unallocated."""
+    """Share of the envelope held back unallocated, in [0, 1)."""
     must_allocate: bool = False
     """Allocate exactly ``(1 - headroom_share)`` of the envelope rather than at most that."""
 

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import dated, expand
 from allocator.units import fy, money, times
 
 if TYPE_CHECKING:
@@ -20,8 +20,9 @@ class EquityRatioSpec(RuleSpec):
     """No area's per-head total exceeds rho times the national per-head average."""
 
     kind: Literal["equity_ratio"] = "equity_ratio"
-    rho: Dated = Field(2.0)
-    """Largest ratio of an area's £ per head to the national £ per head (2.0 = twice the average)."""
+    rho: dated(gt=0.0, le=1000.0) = Field(2.0)
+    """Largest ratio of an area's £ per head to the national £ per head (2.0 = twice the average), in
+    (0, 1000]."""
 
 
 @register

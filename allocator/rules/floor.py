@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import pandas as pd
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ class FloorSpec(RuleSpec):
     """Funding guarantee: an area's total may not fall below phi times its previous year's."""
 
     kind: Literal["floor"] = "floor"
-    phi: Dated = 1.0
-    """Minimum ratio of this year's total to last year's (1.0 cash-flat; 0.95 a 95% floor)."""
+    phi: dated(ge=0.0, le=2.0) = 1.0
+    """Minimum ratio of this year's total to last year's (1.0 cash-flat; 0.95 a 95% floor), in [0, 2]."""
     real: bool = False
     """Protect in real terms (the previous year's total uprated by inflation) rather than in cash."""
     basis: Literal["grant", "spending_power"] = "grant"

@@ -8,6 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
+from allocator.selectors import MAX_GBP
 from allocator.units import fy, fy_range, money, pct
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ class MultiYearTotalSpec(RuleSpec):
     kind: Literal["multi_year_total"] = "multi_year_total"
     budget: Budget
     """Which budget (``resource`` or ``capital``) the total is of."""
-    amount_gbp: float = Field(gt=0)
-    """The total for the budget over the years the rule covers, £."""
+    amount_gbp: float = Field(gt=0, le=10 * MAX_GBP)
+    """The total for the budget over the years the rule covers, £, in (0, 1e14]."""
     must_allocate: bool = False
     """Allocate exactly ``amount_gbp`` over the years rather than at most that."""
 

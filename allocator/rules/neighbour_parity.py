@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
@@ -21,8 +21,8 @@ class NeighbourParitySpec(RuleSpec):
     """Areas that share a boundary differ in £ per head by at most tau times the national £ per head."""
 
     kind: Literal["neighbour_parity"] = "neighbour_parity"
-    tau: Dated = Field(0.5)
-    """Largest per-head gap between neighbours, as a share of the national £ per head."""
+    tau: dated(ge=0.0, le=100.0) = Field(0.5)
+    """Largest per-head gap between neighbours, as a share of the national £ per head, in [0, 100]."""
 
 
 def neighbour_pairs(adjacency: pd.DataFrame, covered: Any) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import pandas as pd
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import MAX_PER_HEAD_GBP, dated, expand
 from allocator.units import fy, money, per_head
 
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ class PerCapitaMinimumSpec(RuleSpec):
     """Every covered area gets at least mu £ per head."""
 
     kind: Literal["per_capita_minimum"] = "per_capita_minimum"
-    mu_gbp_per_head: Dated
-    """Minimum total settlement per resident, £ (by year, or one value for every year)."""
+    mu_gbp_per_head: dated(ge=0.0, le=MAX_PER_HEAD_GBP)
+    """Minimum total settlement per resident, £ (by year, or one value for every year), in [0, 1e6]."""
 
 
 @register

@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.selectors import Dated, expand
+from allocator.selectors import MAX_GBP, dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
@@ -23,10 +23,10 @@ class RingFenceSpec(RuleSpec):
     kind: Literal["ring_fence"] = "ring_fence"
     stream: str
     """The stream ring-fenced."""
-    amount_gbp: Dated | None = None
-    """The bound in £ (give this or ``share``)."""
-    share: Dated | None = None
-    """The bound as a share of the stream's budget envelope (give this or ``amount_gbp``)."""
+    amount_gbp: dated(ge=0.0, le=MAX_GBP) | None = None
+    """The bound in £, in [0, 1e13] (give this or ``share``)."""
+    share: dated(ge=0.0, le=1.0) | None = None
+    """The bound as a share of the stream's budget envelope, in [0, 1] (give this or ``amount_gbp``)."""
     sense: Literal["min", "max"] = "min"
     """``min``: at least the bound; ``max``: at most."""
 

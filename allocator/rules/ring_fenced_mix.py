@@ -21,7 +21,7 @@ class RingFencedMixSpec(RuleSpec):
 
     kind: Literal["ring_fenced_mix"] = "ring_fenced_mix"
     beta: float = Field(0.05, ge=0.0, le=1.0)
-    """Allowed departure from the baseline share, in share points (0.05 = five points)."""
+    """Allowed departure from the baseline share, in share points (0.05 = five points), in [0, 1]."""
 
 
 @register

@@ -93,7 +93,7 @@ def _connected(members: list[int], nbrs: dict[int, set[int]]) -> bool:
 
 def test_same_seed_gives_byte_identical_files(written: dict[str, Path]) -> None:
     a, b = _hashes(written["a"]), _hashes(written["b"])
-    assert set(a) == {"areas.gpkg", "README.md", *COLUMNS}
+    assert set(a) == {"areas.gpkg", "README.md", "manifest.json", *COLUMNS}
     assert a == b
 
 

@@ -189,7 +189,7 @@ def test_non_numeric_values(grid):
     table.loc[[2, 6], "gva"] = ["x", "-"]
     _indicators(grid, table)
     problems = _problems(grid)
-    _one(problems, "indicators.csv", "row 4 (E06000003)", "'x'", "expected a number")
+    _one(problems, "indicators.csv", "row 4 (E06000003)", "'x'", "expected a finite number")
     _one(problems, "indicators.csv", "row 8 (E06000007)", "'-'")
     assert len(problems) == 2  # not reported again as blank
 

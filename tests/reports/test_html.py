@@ -17,6 +17,7 @@ from shapely.geometry import Point
 
 from allocator.compare import compare
 from allocator.engine import solve
+from allocator.output_folder import OutputError
 from allocator.reports.html import write_report
 from allocator.reports.maps import Outlines, choropleth, classify
 from allocator.settlement import Settlement
@@ -261,19 +262,22 @@ def test_the_same_settlement_gives_identical_files(settlements, tmp_path: Path) 
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 
 
-def test_rewriting_replaces_the_report_and_keeps_other_files(settlements, tmp_path: Path) -> None:
+def test_rewriting_replaces_an_earlier_report_and_refuses_other_folders(settlements, tmp_path: Path) -> None:
     s, _ = settlements
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / "summary.json").write_text("{}")
-    (out / "areas").mkdir()
-    (out / "areas" / "E99999999.html").write_text("stale")
-    (out / "compare.html").write_text("stale")
+    out = tmp_path / "site"
     write_report(s, out)
-    assert (out / "summary.json").read_text() == "{}"
-    assert not (out / "areas" / "E99999999.html").exists()
-    assert not (out / "compare.html").exists()
+    (out / "compare.html").write_text("stale")  # a file the manifest does not list: not replaced
+    with pytest.raises(OutputError, match="also holds files allocator did not write"):
+        write_report(s, out)
+    (out / "compare.html").unlink()
+    write_report(s, out)  # an intact earlier report is replaced
     assert (out / "index.html").is_file()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my own page")
+    with pytest.raises(OutputError, match="holds files allocator did not write"):
+        write_report(s, mine)
+    assert (mine / "index.html").read_text() == "my own page"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial folder left
 
 
