@@ -8,10 +8,14 @@ The Python API, for scripts and what-if comparisons::
     tight = al.solve(base.scenario.with_overrides({"envelopes.resource.2027": 5.472e9}))
     diff = al.compare(base, tight, names=("baseline", "tight"))
     diff.by_area.sort_values("change_gbp").head()
+
+    m = al.Model(base.scenario)            # a live model: re-solves from the last basis
+    m.solve()
+    what_if = m.resolve({"envelopes.resource.2027": 5.4e9})
 """
 
 from allocator.compare import Comparison, compare
-from allocator.engine import solve
+from allocator.engine import Model, solve
 from allocator.errors import (
     AllocatorError,
     GeographyError,
@@ -39,6 +43,7 @@ __all__ = [
     "GeographyError",
     "InfeasibleError",
     "InputError",
+    "Model",
     "Scenario",
     "ScenarioError",
     "Settlement",
