@@ -176,8 +176,10 @@ class Model:
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
                 if uses_highspy(sc.solver) and self._live is None:
-                    self._live = HighsModel(self.m.asm, self.objective.cost, sc.solver)
-                report, sol = solve_lp(self.m, self.objective, sc.solver, deadline, self._live, warm=warm)
+                    self._live = HighsModel(self.m.asm.lp(), self.objective.cost, sc.solver)
+                report, sol = solve_lp(
+                    self.m.asm.lp(), self.objective, sc.solver, deadline, self._live, warm=warm
+                )
             timings["solve_s"] = report.seconds
             if report.status == Status.INFEASIBLE:
                 self._raise_infeasible(deadline)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,6 +55,28 @@ def _names(prefix: str, parts: tuple[Any, ...], n: int) -> list[str]:
     for c in columns:
         out = out + "__" + pd.Series(c)
     return out.tolist()
+
+
+@dataclass
+class LP:
+    """What an emitter reads: a row-wise (CSR) matrix, bounds, and the names when asked for.
+
+    ``cols`` and ``rows`` map this LP's columns and rows back to the assembly's (None: all of them, in
+    order), so a restricted LP's solution can be placed in the whole."""
+
+    n_cols: int
+    n_rows: int
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_names: Callable[[], list[str]]
+    row_names: Callable[[], list[str]]
+    cols: np.ndarray | None = None
+    rows: np.ndarray | None = None
 
 
 @dataclass
@@ -258,6 +281,66 @@ class Assembly:
             np.cumsum(np.bincount(row, minlength=self.n_rows), out=start[1:])
             self._cache["csr"] = (start, col.astype(np.int64), val)
         return self._cache["csr"]
+
+    def lp(self) -> LP:
+        """The whole LP."""
+        start, index, value = self.csr()
+        lo, hi = self.row_bounds()
+        return LP(
+            self.n_cols,
+            self.n_rows,
+            start,
+            index,
+            value,
+            self.col_lower,
+            self.col_upper,
+            lo,
+            hi,
+            self.column_names,
+            self.row_names,
+        )
+
+    def restrict(self, keep: np.ndarray, known: np.ndarray) -> LP:
+        """The LP over the columns in ``keep`` (a mask), every other column fixed at its ``known`` value.
+
+        Rows that touch a column neither kept nor known (NaN) are left out, as are rows with no kept
+        column; a kept row's bounds are moved by its known columns' part. This is how the formula solves
+        one year at a time, and what a solve restricted to some areas would use.
+        """
+        row, col, val = self.coo()
+        kept_col = keep[col]
+        unknown = ~kept_col & np.isnan(known[col])
+        bad = np.bincount(row[unknown], minlength=self.n_rows) > 0
+        has_kept = np.bincount(row[kept_col], minlength=self.n_rows) > 0
+        rows = np.nonzero(has_kept & ~bad)[0]
+        fixed = ~kept_col & ~unknown
+        shift = np.bincount(row[fixed], weights=val[fixed] * known[col[fixed]], minlength=self.n_rows)
+        cols = np.nonzero(keep)[0]
+        new_col = np.full(self.n_cols, -1, dtype=np.int64)
+        new_col[cols] = np.arange(len(cols))
+        new_row = np.full(self.n_rows, -1, dtype=np.int64)
+        new_row[rows] = np.arange(len(rows))
+        take = kept_col & (new_row[row] >= 0)
+        r, c, v = new_row[row[take]], new_col[col[take]], val[take]
+        start = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=len(rows)), out=start[1:])
+        lo, hi = self.row_bounds()
+        all_cols, all_rows = self.column_names, self.row_names
+        return LP(
+            len(cols),
+            len(rows),
+            start,
+            c,
+            v,
+            self.col_lower[cols],
+            self.col_upper[cols],
+            lo[rows] - shift[rows],
+            hi[rows] - shift[rows],
+            lambda: [all_cols()[i] for i in cols],
+            lambda: [all_rows()[i] for i in rows],
+            cols,
+            rows,
+        )
 
     def activity(self, x: np.ndarray) -> np.ndarray:
         """Each row's left-hand side at column values ``x``."""

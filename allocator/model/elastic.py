@@ -32,7 +32,7 @@ def diagnose(inputs: ModelInputs, geography: Geography, deadline: Deadline) -> p
 
     spec = inputs.scenario.solver
     m = build_model(inputs, elastic=True)
-    report, sol = solve_lp(m, objective(m, "elastic"), spec, deadline)
+    report, sol = solve_lp(m.asm.lp(), objective(m, "elastic"), spec, deadline)
     if report.status == Status.TIME_LIMIT:
         raise_for(report, "diagnosing the infeasible scenario", deadline.seconds)
     if report.status != Status.OPTIMAL:
@@ -107,7 +107,7 @@ def spread(m: ModelBuilder, x: np.ndarray, deadline: Deadline) -> np.ndarray:
     m.define("total_relaxation", cap, (0,), None, "<=")
     cost = np.zeros(asm.n_cols)
     cost[worst] = -1.0
-    report, sol = solve_lp(m, Objective("elastic", cost, 1.0), m.scenario.solver, deadline)
+    report, sol = solve_lp(asm.lp(), Objective("elastic", cost, 1.0), m.scenario.solver, deadline)
     if report.status == Status.TIME_LIMIT:
         raise_for(report, "diagnosing the infeasible scenario", deadline.seconds)
     if report.status != Status.OPTIMAL:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from allocator.model.assembly import Assembly
+from allocator.model.assembly import LP
 from allocator.schema import SolverSpec
 
 logger = logging.getLogger(__name__)
@@ -100,12 +100,12 @@ class HighsModel:
     """One LP held by a live ``Highs`` object.
 
     Args:
-        asm: the assembled LP (its matrix, column and row bounds).
+        lp: the LP (its matrix, column and row bounds): an assembly's ``lp()`` or ``restrict(...)``.
         cost: the maximised objective's cost of each column (model units).
         spec: the scenario's solver options.
     """
 
-    def __init__(self, asm: Assembly, cost: np.ndarray, spec: SolverSpec):
+    def __init__(self, lp: LP, cost: np.ndarray, spec: SolverSpec):
         import highspy
 
         self.spec = spec
@@ -113,26 +113,24 @@ class HighsModel:
             self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", bool(spec.msg))
         self.h.HandleUserInterrupt = True
-        self.n_cols, self.n_rows = asm.n_cols, asm.n_rows
-        start, index, value = asm.csr()
-        lo, hi = asm.row_bounds()
+        self.n_cols, self.n_rows = lp.n_cols, lp.n_rows
         self.cost = np.asarray(cost, dtype=float).copy()
         status = self.h.passModel(
-            asm.n_cols,
-            asm.n_rows,
-            len(value),
+            lp.n_cols,
+            lp.n_rows,
+            len(lp.value),
             int(highspy.MatrixFormat.kRowwise),
             int(highspy.ObjSense.kMinimize),
             0.0,
             -self.cost,
-            asm.col_lower,
-            asm.col_upper,
-            lo,
-            hi,
-            start.astype(np.int32),
-            index.astype(np.int32),
-            value,
-            np.zeros(asm.n_cols, dtype=np.int32),
+            lp.col_lower,
+            lp.col_upper,
+            lp.row_lower,
+            lp.row_upper,
+            lp.start.astype(np.int32),
+            lp.index.astype(np.int32),
+            lp.value,
+            np.zeros(lp.n_cols, dtype=np.int32),
         )
         _check(status, "the model")
         self._options(spec)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from allocator.model.assembly import Assembly
+from allocator.model.assembly import LP
 from allocator.model.highs_backend import Solution, quiet_stdout
 from allocator.schema import SolverSpec
 
@@ -51,28 +51,34 @@ def _bound(v: float) -> float | None:
     return None if not np.isfinite(v) else float(v)
 
 
+def _sense(lo: float, hi: float) -> tuple[int, float]:
+    if lo == hi:
+        return pulp.LpConstraintEQ, lo
+    if not np.isfinite(hi):
+        return (pulp.LpConstraintGE, lo) if np.isfinite(lo) else (pulp.LpConstraintLE, 1e30)
+    if np.isfinite(lo):
+        raise ValueError("a row with two different finite bounds has no PuLP form")
+    return pulp.LpConstraintLE, hi
+
+
 def to_pulp(
-    asm: Assembly, cost: np.ndarray, name: str = "settlement"
+    lp: LP, cost: np.ndarray, name: str = "settlement"
 ) -> tuple[pulp.LpProblem, list[Any], list[Any]]:
     """A PuLP problem (maximised) with one variable per column and one constraint per row."""
     prob = pulp.LpProblem(name, pulp.LpMaximize)
-    lo, hi = asm.col_lower.tolist(), asm.col_upper.tolist()
+    lo, hi = lp.col_lower.tolist(), lp.col_upper.tolist()
     variables = [
-        fast_variable(n, _bound(a), _bound(b)) for n, a, b in zip(asm.column_names(), lo, hi, strict=True)
+        fast_variable(n, _bound(a), _bound(b)) for n, a, b in zip(lp.col_names(), lo, hi, strict=True)
     ]
-    start, index, value = asm.csr()
-    start_l, index_l, value_l = start.tolist(), index.tolist(), value.tolist()
+    start, index, value = lp.start.tolist(), lp.index.tolist(), lp.value.tolist()
     constraints = []
-    names = asm.row_names()
-    senses = [b.sense for b in asm.rows for _ in range(b.n)]
-    rhs = np.concatenate([b.rhs for b in asm.rows]) if asm.rows else np.zeros(0)
-    rhs = np.clip(rhs, -1e30, 1e30).tolist()  # a free row (a cap not yet set) as a very loose one
-    for r, (row_name, sense, b) in enumerate(zip(names, senses, rhs, strict=True)):
-        lo_i, hi_i = start_l[r], start_l[r + 1]
-        expr = pulp.LpAffineExpression(
-            {variables[c]: v for c, v in zip(index_l[lo_i:hi_i], value_l[lo_i:hi_i], strict=True)}
-        )
-        c = pulp.LpConstraint(e=expr, sense=SENSES[sense], rhs=b, name=row_name)
+    for r, (row_name, rlo, rhi) in enumerate(
+        zip(lp.row_names(), lp.row_lower.tolist(), lp.row_upper.tolist(), strict=True)
+    ):
+        a, b = start[r], start[r + 1]
+        expr = pulp.LpAffineExpression({variables[c]: v for c, v in zip(index[a:b], value[a:b], strict=True)})
+        sense, rhs = _sense(rlo, rhi)
+        c = pulp.LpConstraint(e=expr, sense=sense, rhs=rhs, name=row_name)
         if row_name in prob._constraints:
             raise ValueError(f"duplicate constraint name {row_name}")
         prob._constraints[row_name] = c
@@ -80,16 +86,15 @@ def to_pulp(
         constraints.append(c)
     nz = np.nonzero(cost)[0].tolist()
     prob.setObjective(pulp.LpAffineExpression({variables[i]: float(cost[i]) for i in nz}))
-    # PuLP finds a problem's variables through its rows and objective; give it every column, in order,
-    # so the LP file lists them all and a solver's column order is the assembly's.
+    # PuLP finds a problem's variables through its rows and objective; give it every column
     prob._variables = list(variables)
     prob._variable_ids = {v.hash: v for v in variables}
     return prob, variables, constraints
 
 
-def write_lp(asm: Assembly, cost: np.ndarray, path: str | Path) -> None:
+def write_lp(lp: LP, cost: np.ndarray, path: str | Path) -> None:
     """Write the LP (CPLEX LP format; ``.mps`` for MPS) through PuLP."""
-    prob, _, _ = to_pulp(asm, cost)
+    prob, _, _ = to_pulp(lp, cost)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if str(path).endswith(".mps"):
@@ -108,11 +113,11 @@ class _HiGHS(pulp.HiGHS):
             return super().createAndConfigureSolver(lp)
 
 
-def solve_pulp(asm: Assembly, cost: np.ndarray, spec: SolverSpec, time_limit_s: float) -> Solution:
+def solve_pulp(lp: LP, cost: np.ndarray, spec: SolverSpec, time_limit_s: float) -> Solution:
     """Emit the LP through PuLP and solve it with CBC (``solver.name: cbc``) or PuLP's HiGHS interface
     (``solver.via: pulp``); values and duals come back in the assembly's order."""
     t0 = time.perf_counter()
-    prob, variables, constraints = to_pulp(asm, cost)
+    prob, variables, constraints = to_pulp(lp, cost)
     if spec.name == "highs":
         solver = _HiGHS(
             msg=spec.msg,

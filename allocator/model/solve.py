@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import SolverError
+from allocator.model.assembly import LP
 from allocator.model.build import ModelBuilder
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.objective import Objective
@@ -83,28 +84,28 @@ def uses_highspy(spec: SolverSpec) -> bool:
 
 
 def solve_lp(
-    m: ModelBuilder,
+    lp: LP,
     obj: Objective,
     spec: SolverSpec,
     deadline: Deadline,
     live: HighsModel | None = None,
     warm: bool = False,
 ) -> tuple[SolveReport, Solution]:
-    """Solve ``m`` under ``obj``; never raises for a solver outcome (see the report's status).
+    """Solve ``lp`` under ``obj``; never raises for a solver outcome (see the report's status).
 
     With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis.
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
     if uses_highspy(spec):
-        live = live or HighsModel(m.asm, obj.cost, spec)
+        live = live or HighsModel(lp, obj.cost, spec)
         sol = live.solve(deadline.remaining(), warm=warm)
         if sol.status == "infeasible":
             again = live.solve(deadline.remaining(), presolve=False)
             again.seconds += sol.seconds
             sol = again
     else:
-        sol = solve_pulp(m.asm, obj.cost, spec, max(deadline.remaining(), 1e-3))
+        sol = solve_pulp(lp, obj.cost, spec, max(deadline.remaining(), 1e-3))
     objective = sol.objective * obj.norm if sol.objective is not None else None
     report = SolveReport(
         Status(sol.status),
