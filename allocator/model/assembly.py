@@ -146,14 +146,6 @@ class RowBlock:
         return lo, hi
 
 
-def _key_frame(keys: tuple[Any, ...], n: int) -> pd.MultiIndex:
-    arrays = []
-    for k in keys:
-        arr = np.asarray(k, dtype=object)
-        arrays.append(np.full(n, arr.item(), dtype=object) if arr.ndim == 0 else arr.astype(str))
-    return pd.MultiIndex.from_arrays(arrays) if arrays else pd.MultiIndex.from_arrays([np.zeros(n)])
-
-
 class Assembly:
     """Columns and rows of one LP, appended block by block; the matrix is made when first asked for."""
 
@@ -202,12 +194,18 @@ class Assembly:
 
     def _refuse_duplicates(self, block: RowBlock) -> None:
         earlier = self._by_name.get(block.name, [])
-        same_shape = all(len(b.keys) == len(block.keys) for b in earlier)
-        if same_shape:
-            index = _key_frame(block.keys, block.n)
-            for b in earlier:
-                index = index.append(_key_frame(b.keys, b.n))
-            if index.is_unique:
+        if not earlier and block.n < 2:
+            return
+        if all(len(b.keys) == len(block.keys) for b in earlier):
+            # the rule's keys, part by part, as one table of codes: unique rows mean unique names
+            blocks = [*earlier, block]
+            parts = []
+            for i in range(len(block.keys)):
+                values = np.concatenate(
+                    [np.broadcast_to(np.asarray(b.keys[i], dtype=object), (b.n,)) for b in blocks]
+                )
+                parts.append(pd.factorize(values.astype(str))[0])
+            if not parts or not pd.DataFrame(dict(enumerate(parts))).duplicated().any():
                 return
         names = pd.Series([n for b in [*earlier, block] for n in b.names()])
         dup = names[names.duplicated()]

@@ -41,6 +41,11 @@ class YearProblem:
     total_hi: np.ndarray
     e_lo: np.ndarray
     e_hi: np.ndarray
+    project: Callable[[np.ndarray], np.ndarray | None] | None = None
+    """Moves each area's split between budgets into bounds that depend on its total, keeping the total
+    (None: no such bounds)."""
+    shares: np.ndarray | None = None
+    """The budgets' shares, once solved."""
 
     def __post_init__(self) -> None:
         self.gain = np.maximum(self.phi - self.base, 0.0)
@@ -67,34 +72,22 @@ class YearProblem:
 
 def _solve_area_levels(
     p: YearProblem, lam: np.ndarray, rows: np.ndarray, target: np.ndarray, up: bool
-) -> np.ndarray | None:
+) -> np.ndarray:
     """sigma for each given area so that its total at min(lam, sigma) (``up``) or max(lam, sigma) is
-    ``target``; None if some area cannot reach it."""
+    ``target``, or as near as the area can get."""
     k = np.sort(p.kinks(lam, rows), axis=1)  # NaN sort last
     valid = ~np.isnan(k)
     k_filled = np.where(valid, k, np.nanmax(np.where(valid, k, -np.inf), axis=1, keepdims=True))
     clamp = np.minimum if up else np.maximum
-    amounts = [
-        np.clip(
-            np.where(
-                (s := clamp(lam[None, :], k_filled[:, j : j + 1])) >= 0,
-                p.phi[rows] - s * p.gain[rows],
-                p.phi[rows] - s * p.up[rows],
-            ),
-            p.lo[rows],
-            p.hi[rows],
-        ).sum(axis=1)
-        for j in range(k.shape[1])
-    ]
-    f = np.stack(amounts, axis=1)  # non-increasing along the sorted kinks
+    shares = clamp(lam[None, None, :], k_filled[:, :, None])  # areas x kinks x budgets
+    phi, lo, hi = p.phi[rows, None, :], p.lo[rows, None, :], p.hi[rows, None, :]
+    x = np.where(shares >= 0, phi - shares * p.gain[rows, None, :], phi - shares * p.up[rows, None, :])
+    f = np.clip(x, lo, hi).sum(axis=2)  # non-increasing along the sorted kinks
     t = target[:, None]
+    # an area that cannot reach its bound goes as near as it can (the caller checks the bounds at the end)
     if up:
-        if (f[:, 0] < target - TOL).any():
-            return None  # even at the lowest share the area stays below its bound
         j = np.clip((f >= t).sum(axis=1) - 1, 0, k.shape[1] - 2)
     else:
-        if (f[:, -1] > target + TOL).any():
-            return None  # shares cannot cut the area to its bound
         j = np.clip(k.shape[1] - (f <= t).sum(axis=1) - 1, 0, k.shape[1] - 2)
     idx = np.arange(len(rows))
     f0, f1 = f[idx, j], f[idx, j + 1]
@@ -116,11 +109,9 @@ def respond(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
         if not len(rows):
             continue
         sigma = _solve_area_levels(p, lam, rows, bound[rows], up)
-        if sigma is None:
-            return None
         clamp = np.minimum if up else np.maximum
         x[rows] = _at_rows(p, rows, clamp(lam[None, :], sigma[:, None]))
-    return x
+    return x if p.project is None else p.project(x)
 
 
 def _at_rows(p: YearProblem, rows: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -128,52 +119,71 @@ def _at_rows(p: YearProblem, rows: np.ndarray, s: np.ndarray) -> np.ndarray:
     return np.clip(x, p.lo[rows], p.hi[rows])
 
 
-def _root(f: Callable[[float], float | None], target: float) -> float | None:
-    """lambda with f(lambda) = target for a non-increasing, piecewise-linear f; None if out of reach."""
-    lo, hi = -1.0, 1.0
+def _root(f: Callable[[float], float | None], target: float, guess: float = 0.0) -> float | None:
+    """lambda with f(lambda) = target for a non-increasing, piecewise-linear f, searched from ``guess``;
+    None if out of reach."""
+    step = max(1e-3, 0.05 * abs(guess))
+    lo, hi = guess - step, guess + step
     f_lo, f_hi = f(lo), f(hi)
-    while f_lo is not None and f_lo < target - TOL and lo > -1e12:
-        lo *= 4
+    while f_lo is not None and f_lo < target - TOL:  # the root is below lo
+        if lo < -1e12:
+            return None
+        hi, f_hi, step = lo, f_lo, step * 4
+        lo -= step
         f_lo = f(lo)
-    while f_hi is not None and f_hi > target + TOL and hi < 1e12:
-        hi *= 4
+    while f_hi is not None and f_hi > target + TOL:  # the root is above hi
+        if hi > 1e12:
+            return None
+        lo, f_lo, step = hi, f_hi, step * 4
+        hi += step
         f_hi = f(hi)
-    if f_lo is None or f_hi is None or f_lo < target - TOL or f_hi > target + TOL:
+    if f_lo is None or f_hi is None:
         return None
+    if abs(f_lo - target) <= TOL:
+        return lo
+    if abs(f_hi - target) <= TOL:
+        return hi
     side = 0
+    w_lo, w_hi = f_lo, f_hi  # Illinois weights: the end that stays put has its value halved
     for _ in range(200):  # regula falsi (Illinois), exact on a linear piece, bisection as a fallback
         if hi - lo <= 1e-15 * max(1.0, abs(lo), abs(hi)):
             break
-        if f_lo == f_hi:
+        mid = lo + (w_lo - target) / (w_lo - w_hi) * (hi - lo) if w_lo != w_hi else 0.5 * (lo + hi)
+        if not lo < mid < hi:
             mid = 0.5 * (lo + hi)
-        else:
-            mid = lo + (f_lo - target) / (f_lo - f_hi) * (hi - lo)
-            if not lo < mid < hi:
-                mid = 0.5 * (lo + hi)
         f_mid = f(mid)
         if f_mid is None:
             return None
         if abs(f_mid - target) <= TOL:
             return mid
         if f_mid > target:
-            lo, f_lo = mid, f_mid
+            lo, w_lo = mid, f_mid
             if side == 1:
-                f_hi = target + (f_hi - target) / 2
+                w_hi = target + (w_hi - target) / 2
             side = 1
         else:
-            hi, f_hi = mid, f_mid
+            hi, w_hi = mid, f_mid
             if side == -1:
-                f_lo = target + (f_lo - target) / 2
+                w_lo = target + (w_lo - target) / 2
             side = -1
     return 0.5 * (lo + hi)
 
 
-def solve_year(p: YearProblem) -> np.ndarray | None:
+def solve_year(p: YearProblem, guess: np.ndarray | None = None) -> np.ndarray | None:
     """The year's budget amounts (A x B): every budget's share set so its national total meets its
     envelope (budgets solved in turn until none moves; they interact only through areas at a bound on
-    their total)."""
+    their total or split). ``guess``: shares to start from (last year's, say), else from none given up;
+    the shares found are left in ``p.shares``."""
+    if guess is not None:
+        x = _solve_year(p, guess)
+        if x is not None:
+            return x
+    return _solve_year(p, None)
+
+
+def _solve_year(p: YearProblem, guess: np.ndarray | None) -> np.ndarray | None:
     n_b = p.phi.shape[1]
-    lam = np.zeros(n_b)
+    lam = np.zeros(n_b) if guess is None else np.array(guess, dtype=float)
     if (p.total_lo > p.total_hi + TOL).any() or (p.lo > p.hi + TOL).any():
         return None
     for _sweep in range(100):
@@ -186,24 +196,31 @@ def solve_year(p: YearProblem) -> np.ndarray | None:
                 x = respond(p, trial)
                 return None if x is None else float(x[:, b].sum())
 
-            at_zero = national(0.0)
-            if at_zero is None:
-                return None
-            if at_zero > p.e_hi[b] + TOL:
-                new = _root(national, float(p.e_hi[b]))
-            elif at_zero < p.e_lo[b] - TOL:
-                new = _root(national, float(p.e_lo[b]))
+            if p.e_lo[b] == p.e_hi[b]:
+                new = _root(national, float(p.e_hi[b]), lam[b])
             else:
-                new = 0.0
+                at_zero = national(0.0)
+                if at_zero is None:
+                    return None
+                if at_zero > p.e_hi[b] + TOL:
+                    new = _root(national, float(p.e_hi[b]), max(lam[b], 0.0))
+                elif at_zero < p.e_lo[b] - TOL:
+                    new = _root(national, float(p.e_lo[b]), min(lam[b], 0.0))
+                else:
+                    new = 0.0
             if new is None:
                 return None
             moved = max(moved, abs(new - lam[b]))
             lam[b] = new
         if moved <= 1e-13 or n_b == 1:
             break
+    p.shares = lam
     x = respond(p, lam)
     if x is None:
         return None
+    total = x.sum(axis=1)
+    if (total < p.total_lo - 1e-6).any() or (total > p.total_hi + 1e-6).any():
+        return None  # some area cannot meet a bound on its total by shares
     national = x.sum(axis=0)
     if (national > p.e_hi + 1e-6).any() or (national < p.e_lo - 1e-6).any():
         return None
