@@ -25,6 +25,7 @@ from allocator.geography import Geography
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
 from allocator.model.formula import formula_allocation
+from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel
 from allocator.model.inputs import ModelInputs, build_inputs
 from allocator.model.objective import Objective, add_deviations, objective
@@ -191,7 +192,10 @@ class Model:
             rows = row_table(self.m, sol, self.objective.norm)
         t0 = time.perf_counter()
         with progress.step("the formula allocation"):
-            formula = formula_allocation(inputs, sc.solver, deadline)
+            try:
+                formula = formula_allocation(inputs, sc.solver, deadline)
+            except NoFormulaAllocation:
+                self._raise_infeasible(deadline)
         timings["formula_s"] = time.perf_counter() - t0
         if self.m is None:
             x, rows = formula.x, formula.rows

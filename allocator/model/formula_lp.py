@@ -55,6 +55,10 @@ class _NoAllocation(Exception):
     """A year had no allocation given the earlier years (look ahead then)."""
 
 
+class NoFormulaAllocation(Exception):
+    """No allocation meets every hard rule: the scenario is infeasible (the caller diagnoses it)."""
+
+
 def _add_moves(m: ModelBuilder) -> tuple[np.ndarray, np.ndarray]:
     """``x - move_up + move_down = R`` per (area, year, stream) (rows ``def_move``, rhs set per year)."""
     n = len(m.y_cols)
@@ -118,12 +122,12 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
     n_cols = m.asm.n_cols
     values = np.full(n_cols, np.nan)
     duals = np.full(m.asm.n_rows, np.nan)
+    m.asm.set_rhs(f.cap_rows, np.inf)  # later years' caps free (a look-ahead after a greedy pass)
     for t in range(len(m.years)):
         deadline.check(WHAT)
         in_t = ix["year"] == t
         r_t = _reference(f, t, values)
         m.asm.set_rhs(f.move_rows[in_t], r_t)
-        m.asm.set_rhs(f.cap_rows[t : t + 1], np.inf)
         keep = (f.col_t >= t) if lookahead else (f.col_t == t)
         known = np.where(f.col_t < t, values, np.nan)
         lp = m.asm.restrict(keep, known)
@@ -136,6 +140,8 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
         if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
             raise _NoAllocation
+        if report.status == Status.INFEASIBLE:
+            raise NoFormulaAllocation
         if report.status != Status.OPTIMAL:
             raise_for(report, WHAT, deadline.seconds)
         in_year = f.row_year[lp.rows] == t
