@@ -21,7 +21,7 @@ below what shares can take); the caller then solves an LP.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,8 @@ class YearProblem:
     (None: no such bounds)."""
     shares: np.ndarray | None = None
     """The budgets' shares, once solved."""
+    levels: dict = field(default_factory=dict)
+    """The last response's own levels of areas at a bound on their total (True: raised, False: cut)."""
 
     def __post_init__(self) -> None:
         self.gain = np.maximum(self.phi - self.base, 0.0)
@@ -101,6 +103,7 @@ def respond(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
     """Every area's budget amounts at budget shares ``lam`` (B), after its own bounds on its total."""
     x = p.at(lam[None, :])
     total = x.sum(axis=1)
+    p.levels = {}
     for up, bound, short in (
         (True, p.total_lo, total < p.total_lo - TOL),
         (False, p.total_hi, total > p.total_hi + TOL),
@@ -109,6 +112,7 @@ def respond(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
         if not len(rows):
             continue
         sigma = _solve_area_levels(p, lam, rows, bound[rows], up)
+        p.levels[up] = sigma
         clamp = np.minimum if up else np.maximum
         x[rows] = _at_rows(p, rows, clamp(lam[None, :], sigma[:, None]))
     return x if p.project is None else p.project(x)
@@ -224,7 +228,25 @@ def _solve_year(p: YearProblem, guess: np.ndarray | None) -> np.ndarray | None:
     national = x.sum(axis=0)
     if (national > p.e_hi + 1e-6).any() or (national < p.e_lo - 1e-6).any():
         return None
-    return x
+    return x if _least_distance_levels(p, lam) else None
+
+
+def _least_distance_levels(p: YearProblem, lam: np.ndarray) -> bool:
+    """Whether the areas' own levels keep the distance the least it can be.
+
+    A budget's share says what one more £ for an area costs elsewhere in the budget: where gains are
+    scaled back (share > 0) it is a £ further from some target, where money the targets cannot take is
+    shared out (share < 0) a £ nearer. So raising an area towards its targets in a budget scaling back,
+    or above them in one sharing out, moves no distance; raising it above its targets in a budget
+    scaling back moves two £ a £. The levels use the free moves first only when every budget is of one
+    kind, or when no area goes past its targets (a level above 0 when raised, below 0 when cut);
+    otherwise the formula is left to the LP.
+    """
+    if len(lam) == 1 or (lam > 1e-12).all() or (lam < -1e-12).all():
+        return True
+    raised = p.levels.get(True, np.zeros(0))
+    cut = p.levels.get(False, np.zeros(0))
+    return not ((raised < -1e-12).any() or (cut > 1e-12).any())
 
 
 def _fill(total: np.ndarray, weight: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
