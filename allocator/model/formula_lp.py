@@ -148,7 +148,8 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         duals[lp.rows[in_year]] = sol.dual[in_year]
         distance = -sol.objective
         # stage 2: nearest R, the distance capped at its optimum
-        cap = distance + 1e-7 + 1e-10 * abs(distance)
+        # CBC's solution comes back through a file with 8 or so digits: its optimum is known less exactly
+        cap = distance + (1e-7 + 1e-10 * abs(distance) if live is not None else 1e-6 + 1e-7 * abs(distance))
         m.asm.set_rhs(f.cap_rows[t : t + 1], cap)
         cost = np.zeros(n_cols)
         weight = _distinct(m, in_t) / (r_t + 1e-3 * max(float(r_t.mean()), 1e-6))
