@@ -80,6 +80,8 @@ class Model:
         self.timings["load_s"] = time.perf_counter() - t0
         self._deadline.check("loading the geography")
         self._live: HighsModel | None = None
+        self.warm = False
+        """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
         self._build(scenario)
         self._deadline.check("building the model")
 
@@ -133,6 +135,7 @@ class Model:
         old_m, old_solver = self.m, self.scenario.solver
         self._build(new)
         warm = self._patch(old_m, old_solver)
+        self.warm = warm
         self.timings["resolve_build_s"] = time.perf_counter() - t0
         return self._settle(deadline, warm=warm)
 
