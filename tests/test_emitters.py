@@ -34,7 +34,7 @@ def test_both_emitters_give_the_same_lp_and_optimum(kind: str) -> None:
         "pulp": scenario.solver.model_copy(update={"interface": "pulp"}),
         "cbc": scenario.solver.model_copy(update={"name": "cbc"}),
     }.items():
-        report, sol = solve_lp(lp, obj, solver, Deadline(60))
+        report, _ = solve_lp(lp, obj, solver, Deadline(60))
         assert report.status == "optimal", name
         found[name] = report.objective
     assert found["pulp"] == pytest.approx(found["highspy"], rel=1e-9)
