@@ -222,7 +222,7 @@ class HighsModel:
         thread = h.startSolve()
         done, _ = h.wait(time_limit_s + CANCEL_AFTER_S)
         if not done:
-            logger.warning("HiGHS passed its time limit; asking it to stop")
+            logger.info("HiGHS passed its time limit; asking it to stop")
             h.cancelSolve()
             done, _ = h.wait(ABANDON_AFTER_S - CANCEL_AFTER_S)
         if warm:
