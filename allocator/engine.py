@@ -80,6 +80,7 @@ class Model:
         self.timings["load_s"] = time.perf_counter() - t0
         self._deadline.check("loading the geography")
         self._live: HighsModel | None = None
+        self._shares: dict = {}  # the formula's budget shares by year, where the next one starts
         self.warm = False
         """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
         self._build(scenario)
@@ -196,7 +197,7 @@ class Model:
         t0 = time.perf_counter()
         with progress.step("the formula allocation"):
             try:
-                formula = formula_allocation(inputs, sc.solver, deadline)
+                formula = formula_allocation(inputs, sc.solver, deadline, mode == "formula", self._shares)
             except NoFormulaAllocation:
                 self._raise_infeasible(deadline)
         timings["formula_s"] = time.perf_counter() - t0

@@ -22,7 +22,9 @@ def large_geography(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_a_slow_run_stops_at_its_time_limit(large_geography: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_slow_run_stops_at_its_time_limit(
+    large_geography: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ALLOCATOR_BENCH_GEO", str(large_geography))
     scenario = ROOT / "benchmarks" / "uk_size.yaml"
     t0 = time.perf_counter()

@@ -197,16 +197,21 @@ class Assembly:
         if not earlier and block.n < 2:
             return
         if all(len(b.keys) == len(block.keys) for b in earlier):
-            # the rule's keys, part by part, as one table of codes: unique rows mean unique names
+            # the rule's keys as one integer per row (each part's codes in mixed radix): unique integers
+            # mean unique names
             blocks = [*earlier, block]
-            parts = []
+            key = np.zeros(sum(b.n for b in blocks), dtype=np.int64)
+            radix = 1
             for i in range(len(block.keys)):
-                values = np.concatenate(
-                    [np.broadcast_to(np.asarray(b.keys[i], dtype=object), (b.n,)) for b in blocks]
-                )
-                parts.append(pd.factorize(values.astype(str))[0])
-            if not parts or not pd.DataFrame(dict(enumerate(parts))).duplicated().any():
-                return
+                values = np.concatenate([np.broadcast_to(np.asarray(b.keys[i]), (b.n,)) for b in blocks])
+                codes, uniques = pd.factorize(values)
+                if radix * max(len(uniques), 1) >= 2**62:
+                    break  # too many combinations for one integer: compare the names
+                key += codes * radix
+                radix *= max(len(uniques), 1)
+            else:
+                if len(np.unique(key)) == len(key):
+                    return
         names = pd.Series([n for b in [*earlier, block] for n in b.names()])
         dup = names[names.duplicated()]
         if len(dup):

@@ -93,17 +93,26 @@ def column_values(m: ModelBuilder, x: np.ndarray) -> np.ndarray:
     return v
 
 
-def relaxed_formula(m: ModelBuilder, rows: RuleRows, years: range, known: np.ndarray, x: np.ndarray) -> bool:
+def relaxed_formula(
+    m: ModelBuilder,
+    rows: RuleRows,
+    years: range,
+    known: np.ndarray,
+    x: np.ndarray,
+    shares: dict | None = None,
+) -> bool:
     """Fill ``x`` (A x T x S, model units) and ``known`` with ``R`` for ``years``, in order; False if a
-    year cannot be computed directly (``x`` is then filled up to that year)."""
+    year cannot be computed directly (``x`` is then filled up to that year). ``shares`` (year -> the
+    budgets' shares) seeds the search, from an earlier computation, and receives the shares found."""
     n = len(rows.col_t)
-    shares = None
+    shares = {} if shares is None else shares
+    last = None
     for t in years:
         problem = rows.year_problem(t, known)
-        amounts = solve_year(problem, shares) if problem is not None else None
+        amounts = solve_year(problem, shares.get(t, last)) if problem is not None else None
         if amounts is None or not _least_distance(problem, amounts):
             return False
-        shares = problem.shares
+        shares[t] = last = problem.shares
         # the year's totals are now known: stream rows of one area become bounds on its streams
         totals = known.copy()
         totals[m.X_col[:, t, :].ravel()] = amounts.ravel()
@@ -142,20 +151,27 @@ def meets_every_row(m: ModelBuilder, v: np.ndarray) -> bool:
     return bool(((act >= lo - tol) & (act <= hi + tol)).all())
 
 
-def formula_allocation(inputs: ModelInputs, spec, deadline) -> FormulaAllocation:
-    """The formula allocation of a scenario: ``R`` when it meets every rule, else the LP's."""
+def formula_allocation(
+    inputs: ModelInputs, spec, deadline, with_rows: bool = False, shares: dict | None = None
+) -> FormulaAllocation:
+    """The formula allocation of a scenario: ``R`` when it meets every rule, else the LP's.
+
+    ``with_rows``: also the table of the formula model's rows at the allocation (a formula-mode run
+    reports it). ``shares``: budgets' shares by year from an earlier computation, to start from (a
+    re-solve); updated with the shares found.
+    """
     t0 = time.perf_counter()
     m = build_formula_model(inputs)
     rows = RuleRows(m)
     n_t = len(m.years)
     x = np.zeros((len(m.codes), n_t, len(m.streams)))
     known = np.full(m.asm.n_cols, np.nan)
-    if relaxed_formula(m, rows, range(n_t), known, x):
+    if relaxed_formula(m, rows, range(n_t), known, x, shares):
         v = column_values(m, x)
         if meets_every_row(m, v):
             from allocator.model.solve import row_table, solution_from_values
 
-            table = row_table(m, solution_from_values(v), 1.0)
+            table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
             return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table, m)
     from allocator.model.formula_lp import formula_by_lp
 

@@ -126,7 +126,7 @@ def _at_rows(p: YearProblem, rows: np.ndarray, s: np.ndarray) -> np.ndarray:
 def _root(f: Callable[[float], float | None], target: float, guess: float = 0.0) -> float | None:
     """lambda with f(lambda) = target for a non-increasing, piecewise-linear f, searched from ``guess``;
     None if out of reach."""
-    step = max(1e-3, 0.05 * abs(guess))
+    step = max(1e-6, 1e-3 * abs(guess))
     lo, hi = guess - step, guess + step
     f_lo, f_hi = f(lo), f(hi)
     while f_lo is not None and f_lo < target - TOL:  # the root is below lo
@@ -185,11 +185,57 @@ def solve_year(p: YearProblem, guess: np.ndarray | None = None) -> np.ndarray | 
     return _solve_year(p, None)
 
 
+def _newton(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
+    """Every budget's share at once when every envelope is allocated in full: Newton's method on the
+    national totals (piecewise linear, so exact once on the right piece), with a finite-difference
+    Jacobian and halving steps; None if it does not settle (the caller then solves budget by budget)."""
+    n_b = len(lam)
+
+    def national(shares: np.ndarray) -> np.ndarray | None:
+        x = respond(p, shares)
+        return None if x is None else x.sum(axis=0) - p.e_hi
+
+    f = national(lam)
+    for _ in range(30):
+        if f is None:
+            return None
+        if np.abs(f).max() <= TOL:
+            return lam
+        jac = np.empty((n_b, n_b))
+        for b in range(n_b):
+            h = 1e-7 * max(1.0, abs(lam[b]))
+            trial = lam.copy()
+            trial[b] += h
+            g = national(trial)
+            if g is None:
+                return None
+            jac[:, b] = (g - f) / h
+        try:
+            step = np.linalg.solve(jac, -f)
+        except np.linalg.LinAlgError:
+            return None
+        scale = 1.0
+        while scale > 1e-6:
+            new = lam + scale * step
+            g = national(new)
+            if g is not None and np.abs(g).max() < np.abs(f).max():
+                lam, f = new, g
+                break
+            scale /= 2
+        else:
+            return None
+    return None
+
+
 def _solve_year(p: YearProblem, guess: np.ndarray | None) -> np.ndarray | None:
     n_b = p.phi.shape[1]
     lam = np.zeros(n_b) if guess is None else np.array(guess, dtype=float)
     if (p.total_lo > p.total_hi + TOL).any() or (p.lo > p.hi + TOL).any():
         return None
+    if n_b > 1 and (p.e_lo == p.e_hi).all():
+        found = _newton(p, lam)
+        if found is not None:
+            return _finish(p, found)
     for _sweep in range(100):
         moved = 0.0
         for b in range(n_b):
@@ -218,6 +264,11 @@ def _solve_year(p: YearProblem, guess: np.ndarray | None) -> np.ndarray | None:
             lam[b] = new
         if moved <= 1e-13 or n_b == 1:
             break
+    return _finish(p, lam)
+
+
+def _finish(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
+    """The amounts at the shares found, if they meet every bound and envelope."""
     p.shares = lam
     x = respond(p, lam)
     if x is None:
