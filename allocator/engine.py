@@ -128,7 +128,7 @@ class Model:
         t0 = time.perf_counter()
         new = self.scenario.with_overrides(overrides)
         deadline = Deadline(new.solver.time_limit_s)
-        if new.geography != self.scenario.geography:
+        if _geography_inputs(new) != _geography_inputs(self.scenario):
             from allocator.geography.load import load_geography
 
             self.geography = load_geography(new)
@@ -232,6 +232,14 @@ class Model:
         lines = [f"'{sc.name}' is infeasible: no settlement meets every hard rule."]
         lines += [f"  - {text}" for text in diagnosis["explanation"].drop_duplicates()]
         raise InfeasibleError("\n".join(lines), diagnosis)
+
+
+def _geography_inputs(scenario: Scenario) -> tuple:
+    """What loading the geography reads from a scenario (a change means loading it again): the
+    geography section, the integrated selector, the years (own resources grown to them) and the
+    streams' illustrative baseline shares."""
+    shares = {name: s.baseline_share for name, s in scenario.streams.items()}
+    return (scenario.geography, scenario.integrated, tuple(scenario.years), shares)
 
 
 def solve(

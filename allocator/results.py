@@ -92,13 +92,14 @@ def shadow_prices(rows: pd.DataFrame) -> pd.DataFrame:
     national = r[r["area_code"].isna()].assign(scope="national row")
     family = (
         r.groupby(["rule_id", "kind", "year"], dropna=False)["value_per_gbp_m"]
-        .sum()
+        .sum(min_count=1)  # no duals (a formula computed directly): no price, not 0
         .reset_index()
         .assign(scope="rule per year")
     )
     out = pd.concat([national[cols], family], ignore_index=True)
     out = out.reindex(columns=cols)
     out["value_per_gbp_m"] = out["value_per_gbp_m"].round(6)
+    out = out.dropna(subset=["value_per_gbp_m"])  # rows with no dual (a formula computed directly)
     return out.sort_values(["scope", "rule_id", "year"], ignore_index=True)
 
 
