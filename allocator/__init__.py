@@ -9,6 +9,10 @@ The Python API, for scripts and what-if comparisons::
     diff = al.compare(base, tight, names=("baseline", "tight"))
     diff.by_area.sort_values("change_gbp").head()
 
+    m = al.Model(base.scenario)            # a live model: re-solves from the last basis
+    m.solve()
+    what_if = m.resolve({"envelopes.resource.2027": 49.0e9})
+
 Names are imported when first used (PEP 562), so ``import allocator`` and ``allocator --help`` stay fast:
 the solver, pandas and the geography stack load only when a name that needs them is asked for. The one
 exception is ``compare``, imported at once: a name that is also a submodule's would otherwise be replaced
@@ -29,6 +33,7 @@ _WHERE = {
     "InputError": "allocator.errors",
     "ScenarioError": "allocator.errors",
     "SolverError": "allocator.errors",
+    "Model": "allocator.engine",
     "solve": "allocator.engine",
     "read_run": "allocator.run_folder",
     "write_run": "allocator.run_folder",
@@ -39,7 +44,7 @@ _WHERE = {
 """Each public name and the module that defines it."""
 
 if TYPE_CHECKING:
-    from allocator.engine import solve
+    from allocator.engine import Model, solve
     from allocator.errors import (
         AllocatorError,
         GeographyError,
@@ -80,6 +85,7 @@ __all__ = [
     "GeographyError",
     "InfeasibleError",
     "InputError",
+    "Model",
     "Scenario",
     "ScenarioError",
     "Settlement",

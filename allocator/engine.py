@@ -1,46 +1,252 @@
-"""Solve a scenario: geography -> inputs -> model -> solve (scenario objective, then the formula) ->
-settlement -> verify. Infeasible scenarios get the elastic diagnosis (InfeasibleError, exit 3); solver
-trouble raises SolverError (exit 4).
+"""Solve a scenario: geography -> inputs -> model -> solve (the scenario's objective) -> the formula
+allocation -> settlement -> verify. Infeasible scenarios get the elastic diagnosis (InfeasibleError,
+exit 3); solver trouble and the time limit raise SolverError (exit 4).
+
+:class:`Model` keeps the scenario's LP alive in HiGHS, so a what-if that changes numbers only (an
+envelope, a rule parameter, an effect, a weight) is pushed into the live model as new bounds, costs and
+coefficients and re-solved from the last basis; a change of structure (another rule, more segments,
+other areas) rebuilds it. One ``Model`` per worker is the intended use for sweeps::
+
+    m = al.Model(al.load_scenario("scenarios/baseline.yaml"))
+    base = m.solve()
+    tight = m.resolve({"envelopes.resource.2027": 5.4e9})   # equal to al.solve() of the changed scenario
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from importlib import metadata
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
 from allocator.geography.fit import check_fit
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
+from allocator.model.formula import formula_allocation
+from allocator.model.formula_lp import NoFormulaAllocation
+from allocator.model.highs_backend import HighsModel
 from allocator.model.inputs import ModelInputs, build_inputs
-from allocator.model.objective import add_formula_deviations, set_objective
-from allocator.model.solve import SolveReport, Status, allocation_array, row_table, solve_model
+from allocator.model.objective import Objective, add_deviations, objective
+from allocator.model.solve import Deadline, SolveReport, Status, raise_for, row_table, solve_lp, uses_highspy
 from allocator.progress import Progress
+from allocator.results import make_settlement
 from allocator.rules import make_rule
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
-from allocator.value import outcomes_table, value
 
 logger = logging.getLogger(__name__)
 
 
-def build_model(inputs: ModelInputs, elastic: bool = False, formula: bool = False) -> ModelBuilder:
-    """The LP of a scenario with every rule added; with ``formula``, also the formula's distance variables
-    (needed by the formula and blend objectives; added later, before the formula solve, otherwise)."""
+def build_model(inputs: ModelInputs, elastic: bool = False) -> ModelBuilder:
+    """The scenario's LP with every rule added (response segments; a slack on every row if elastic)."""
     m = ModelBuilder(inputs, elastic=elastic)
     t0 = time.perf_counter()
-    if formula:
-        add_formula_deviations(m)
     for rule_id, spec in inputs.scenario.rules.items():
         make_rule(rule_id, spec).add(m)
     m.build_seconds += time.perf_counter() - t0
     return m
+
+
+class Model:
+    """A scenario built into an LP, kept alive between solves.
+
+    Args:
+        scenario: the resolved scenario.
+        geography: its geography, if already loaded (loaded from the scenario otherwise).
+        progress: progress display for the CLI.
+        deadline: the time budget the first solve shares with loading and building (a new one, of
+            ``solver.time_limit_s``, otherwise).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        geography: Geography | None = None,
+        progress: Progress | None = None,
+        deadline: Deadline | None = None,
+    ):
+        self.progress = progress or Progress(enabled=False)
+        self._deadline = deadline or Deadline(scenario.solver.time_limit_s)
+        self.timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        if geography is None:
+            from allocator.geography.load import load_geography
+
+            with self.progress.step("loading geography"):
+                geography = load_geography(scenario)
+        elif problems := check_fit(scenario, geography.areas, "<scenario>"):
+            raise GeographyError(
+                problems
+            )  # load_geography checks this; a geography built in code has not been
+        self.geography = geography
+        self.timings["load_s"] = time.perf_counter() - t0
+        self._deadline.check("loading the geography")
+        self._live: HighsModel | None = None
+        self._shares: dict = {}  # the formula's budget shares by year, where the next one starts
+        self.warm = False
+        """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
+        self._build(scenario)
+        self._deadline.check("building the model")
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def _build(self, scenario: Scenario) -> None:
+        t0 = time.perf_counter()
+        with self.progress.step("building the model"):
+            self.scenario = scenario
+            self.inputs = build_inputs(scenario, self.geography)
+            mode = scenario.objective.mode
+            self.m: ModelBuilder | None = None
+            self.objective: Objective | None = None
+            if mode != "formula":
+                self.m = build_model(self.inputs)
+                deviations = add_deviations(self.m) if mode == "blend" else None
+                self.objective = objective(self.m, mode, scenario.objective.blend_beta, deviations)
+        self.timings["build_s"] = time.perf_counter() - t0
+
+    @property
+    def lp_rows(self) -> int | None:
+        return self.m.asm.n_rows if self.m is not None else None
+
+    # --- solving -----------------------------------------------------------------------------------
+
+    def solve(self) -> Settlement:
+        """Solve the scenario as built; returns its verified settlement.
+
+        Raises:
+            InfeasibleError: no allocation meets every hard rule; carries the elastic diagnosis (exit 3).
+            SolverError: the solver failed or the run's time limit passed (exit 4).
+        """
+        deadline, self._deadline = self._deadline, None
+        return self._settle(deadline or Deadline(self.scenario.solver.time_limit_s), warm=False)
+
+    def resolve(self, overrides: dict[str, Any] | list[str]) -> Settlement:
+        """The settlement of this scenario with ``overrides`` (dotted keys, as ``--set``).
+
+        Changed numbers are pushed into the live LP and it is re-solved from its last basis; a change of
+        structure rebuilds it. The model then holds the changed scenario. The result equals a cold
+        ``solve`` of ``scenario.with_overrides(overrides)``.
+        """
+        t0 = time.perf_counter()
+        new = self.scenario.with_overrides(overrides)
+        deadline = Deadline(new.solver.time_limit_s)
+        if _geography_inputs(new) != _geography_inputs(self.scenario):
+            from allocator.geography.load import load_geography
+
+            self.geography = load_geography(new)
+            self._live = None
+        elif problems := check_fit(new, self.geography.areas, "<overrides>"):
+            raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
+        old_m, old_solver = self.m, self.scenario.solver
+        self._build(new)
+        warm = self._patch(old_m, old_solver)
+        self.warm = warm
+        self.timings["resolve_build_s"] = time.perf_counter() - t0
+        return self._settle(deadline, warm=warm)
+
+    def _patch(self, old: ModelBuilder | None, old_solver: Any) -> bool:
+        """Push the new model's numbers into the live one if only numbers changed; True if it did."""
+        live, new = self._live, self.m
+        if live is None or old is None or new is None or live.abandoned:
+            self._live = None
+            return False
+        if self.scenario.solver != old_solver:
+            self._live = None
+            return False
+        a, b = old.asm, new.asm
+        if (a.n_cols, a.n_rows) != (b.n_cols, b.n_rows):
+            self._live = None
+            return False
+        (sa, ia, va), (sb, ib, vb) = a.csr(), b.csr()
+        if not (np.array_equal(sa, sb) and np.array_equal(ia, ib)):
+            self._live = None
+            return False
+        cols = np.nonzero((a.col_lower != b.col_lower) | (a.col_upper != b.col_upper))[0]
+        if len(cols):
+            live.set_col_bounds(cols, b.col_lower[cols], b.col_upper[cols])
+        (la, ha), (lb, hb) = a.row_bounds(), b.row_bounds()
+        rows = np.nonzero((la != lb) | (ha != hb))[0]
+        if len(rows):
+            live.set_row_bounds(rows, lb[rows], hb[rows])
+        changed = np.nonzero(va != vb)[0]
+        if len(changed):
+            row = np.repeat(np.arange(b.n_rows), np.diff(sb))
+            live.set_coefficients(row[changed], ib[changed], vb[changed])
+        costs = np.nonzero(live.cost != self.objective.cost)[0]
+        if len(costs):
+            live.set_costs(self.objective.cost[costs], costs)
+        return True
+
+    def _settle(self, deadline: Deadline, warm: bool) -> Settlement:
+        sc, inputs, progress = self.scenario, self.inputs, self.progress
+        timings = dict(self.timings)
+        mode = sc.objective.mode
+        report: SolveReport | None = None
+        if self.m is not None:
+            with progress.step(f"solving ({mode})"):
+                if uses_highspy(sc.solver) and self._live is None:
+                    self._live = HighsModel(self.m.asm.lp(), self.objective.cost, sc.solver)
+                report, sol = solve_lp(
+                    self.m.asm.lp(), self.objective, sc.solver, deadline, self._live, warm=warm
+                )
+            timings["solve_s"] = report.seconds
+            if report.status == Status.INFEASIBLE:
+                self._raise_infeasible(deadline)
+            if report.status != Status.OPTIMAL:
+                if self._live is not None and self._live.abandoned:
+                    self._live = None
+                raise_for(report, f"solving ({mode})", deadline.seconds)
+            x = self.m.allocation(sol.x)
+            rows = row_table(self.m, sol, self.objective.norm)
+        t0 = time.perf_counter()
+        with progress.step("the formula allocation"):
+            try:
+                formula = formula_allocation(inputs, sc.solver, deadline, mode == "formula", self._shares)
+            except NoFormulaAllocation:
+                self._raise_infeasible(deadline)
+        timings["formula_s"] = time.perf_counter() - t0
+        if self.m is None:
+            x, rows = formula.x, formula.rows
+            distance = float(np.abs(x.sum(axis=2) - inputs.phased_target.sum(axis=2)).sum())
+            report = SolveReport(
+                Status.OPTIMAL,
+                -distance,
+                sc.solver.name if formula.method == "lp" else "none",
+                "",
+                formula.method,
+                formula.seconds,
+            )
+        t0 = time.perf_counter()
+        settlement = make_settlement(inputs, self.geography, x, formula.x, rows, report, self.lp_rows)
+        settlement.summary["solve"]["formula_method"] = formula.method
+        settlement.verify()
+        timings["tables_s"] = time.perf_counter() - t0
+        settlement.summary["verification"] = {
+            "passed": settlement.verified,
+            "rules_checked": len(settlement.verification),
+            "failed": settlement.verification.loc[~settlement.verification["passed"], "rule_id"].tolist(),
+        }
+        settlement.timings = timings
+        return settlement
+
+    def _raise_infeasible(self, deadline: Deadline) -> None:
+        sc = self.scenario
+        with self.progress.step("infeasible: re-solving with every rule elastic"):
+            diagnosis = diagnose(self.inputs, self.geography, deadline)
+        lines = [f"'{sc.name}' is infeasible: no settlement meets every hard rule."]
+        lines += [f"  - {text}" for text in diagnosis["explanation"].drop_duplicates()]
+        raise InfeasibleError("\n".join(lines), diagnosis)
+
+
+def _geography_inputs(scenario: Scenario) -> tuple:
+    """What loading the geography reads from a scenario (a change means loading it again): the
+    geography section, the integrated selector, the years (own resources grown to them) and the
+    streams' illustrative baseline shares."""
+    shares = {name: s.baseline_share for name, s in scenario.streams.items()}
+    return (scenario.geography, scenario.integrated, tuple(scenario.years), shares)
 
 
 def solve(
@@ -51,271 +257,10 @@ def solve(
     Raises:
         InputError: bad geography or data (exit 2).
         InfeasibleError: no allocation meets every hard rule; carries the elastic diagnosis (exit 3).
-        SolverError: the solver failed or hit its time limit (exit 4).
+        SolverError: the solver failed or the run's time limit (``solver.time_limit_s``, for the whole
+            run) passed (exit 4).
     """
-    progress = progress or Progress(enabled=False)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    if geography is None:
-        from allocator.geography.load import load_geography
-
-        with progress.step("loading geography"):
-            geography = load_geography(scenario)
-    elif problems := check_fit(scenario, geography.areas, "<scenario>"):
-        raise GeographyError(problems)  # load_geography checks this; a geography built in code has not been
-    timings["load_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    with progress.step("building the model"):
-        inputs = build_inputs(scenario, geography)
-        m = build_model(inputs, formula=scenario.objective.mode != "mission_value")
-    timings["build_s"] = time.perf_counter() - t0
-
-    mode = scenario.objective.mode
-    with progress.step(f"solving ({mode})"):
-        set_objective(m, mode, scenario.objective.blend_beta)
-        report = solve_model(m, scenario.solver)
-    timings["solve_s"] = report.seconds
-    _raise_on_failure(report, inputs, scenario, progress)
-    x = allocation_array(m)
-    rows = row_table(m)
-
-    x_formula = x
-    if mode != "formula":
-        with progress.step("solving the formula allocation"):
-            if mode == "mission_value":
-                add_formula_deviations(m)
-            set_objective(m, "formula")
-            formula_report = solve_model(m, scenario.solver)
-        timings["formula_solve_s"] = formula_report.seconds
-        if formula_report.status != Status.OPTIMAL:
-            raise SolverError(f"the formula allocation could not be solved: {formula_report.status.value}")
-        x_formula = allocation_array(m)
-
-    t0 = time.perf_counter()
-    settlement = make_settlement(inputs, geography, x, x_formula, rows, report, m)
-    settlement.verify()
-    timings["tables_s"] = time.perf_counter() - t0
-    settlement.summary["verification"] = {
-        "passed": settlement.verified,
-        "rules_checked": len(settlement.verification),
-        "failed": settlement.verification.loc[~settlement.verification["passed"], "rule_id"].tolist(),
-    }
-    settlement.timings = timings
-    return settlement
+    return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-def _raise_on_failure(
-    report: SolveReport, inputs: ModelInputs, scenario: Scenario, progress: Progress
-) -> None:
-    if report.status == Status.OPTIMAL:
-        return
-    if report.status == Status.INFEASIBLE:
-        with progress.step("infeasible: re-solving with every rule elastic"):
-            diagnosis = diagnose(inputs)
-        lines = [f"'{scenario.name}' is infeasible: no settlement meets every hard rule."]
-        lines += [f"  - {text}" for text in diagnosis["explanation"].drop_duplicates()]
-        raise InfeasibleError("\n".join(lines), diagnosis)
-    if report.status == Status.TIME_LIMIT:
-        raise SolverError(
-            f"the solver stopped at its time limit ({scenario.solver.time_limit_s:g} s) without a proven "
-            "optimum; raise solver.time_limit_s or try solver.algorithm=ipm"
-        )
-    raise SolverError(f"the solver failed ({report.status.value}). {report.message}".strip())
-
-
-def make_settlement(
-    inputs: ModelInputs,
-    geography: Geography,
-    x: np.ndarray,
-    x_formula: np.ndarray,
-    rows: pd.DataFrame,
-    report: SolveReport | None,
-    m: ModelBuilder | None,
-) -> Settlement:
-    """Tidy tables of a solved allocation ``x`` (and the formula allocation ``x_formula``)."""
-    sc = inputs.scenario
-    codes, years, streams = inputs.codes, inputs.years, inputs.streams
-    a, t, s = np.nonzero(np.broadcast_to(inputs.eligible[:, None, :], x.shape))
-    names = inputs.areas["area_name"].to_numpy()
-    amount = np.round(x[a, t, s], 2)
-    allocations = pd.DataFrame(
-        {
-            "area_code": np.array(codes, dtype=object)[a],
-            "area_name": names[a],
-            "year": np.array(years)[t],
-            "stream": np.array(streams, dtype=object)[s],
-            "budget": np.array([sc.streams[st].budget for st in streams], dtype=object)[s],
-            "amount_gbp": amount,
-            "per_head_gbp": amount / inputs.population[a],
-        }
-    ).sort_values(["area_code", "year", "stream"], ignore_index=True)
-    targets = pd.DataFrame(
-        {
-            "area_code": np.repeat(codes, len(years)),
-            "year": np.tile(years, len(codes)),
-            "formula_target_gbp": inputs.formula_target.sum(axis=2).ravel(),
-            "phased_target_gbp": inputs.phased_target.sum(axis=2).ravel(),
-            "formula_allocation_gbp": np.round(x_formula.sum(axis=2), 2).ravel(),
-        }
-    )
-    areas = inputs.areas.copy()
-    areas.index.name = "area_code"
-    settlement = Settlement(
-        scenario=sc,
-        areas=areas,
-        allocations=allocations,
-        baseline=geography.baseline,
-        own_resources=geography.own_resources,
-        adjacency=inputs.adjacency,
-        targets=targets,
-    )
-    opt, formula = value(inputs, x), value(inputs, x_formula)
-    settlement.outcomes = outcomes_table(inputs, opt)
-    settlement.value = pd.DataFrame(
-        {
-            "area_code": np.repeat(codes, len(inputs.missions)),
-            "mission": np.tile(inputs.missions, len(codes)),
-            "value": opt.by_area_mission.ravel(),
-            "formula_value": formula.by_area_mission.ravel(),
-        }
-    )
-    if geography.geometry is not None:
-        settlement.geometry = geography.geometry.reindex(codes)
-    settlement.shadow_prices = shadow_prices(rows)
-    settlement.binding = binding(rows, settlement, inputs)
-    settlement.summary = summary(settlement, inputs, geography, opt.total, formula.total, report, m)
-    return settlement
-
-
-def shadow_prices(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mission value per extra £1m: each national row (envelopes, multi-year totals, ring-fences), and
-    the summed dual of each rule per year (what the rule costs, or buys, in mission value)."""
-    cols = ["rule_id", "kind", "scope", "year", "budget", "stream", "value_per_gbp_m"]
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    r = rows.assign(value_per_gbp_m=rows["dual"] * 1e6)
-    national = r[r["area_code"].isna()].assign(scope="national row")
-    family = (
-        r.groupby(["rule_id", "kind", "year"], dropna=False)["value_per_gbp_m"]
-        .sum()
-        .reset_index()
-        .assign(scope="rule per year")
-    )
-    out = pd.concat([national[cols], family], ignore_index=True)
-    out = out.reindex(columns=cols)
-    out["value_per_gbp_m"] = out["value_per_gbp_m"].round(6)
-    return out.sort_values(["scope", "rule_id", "year"], ignore_index=True)
-
-
-def binding(rows: pd.DataFrame, settlement: Settlement, inputs: ModelInputs) -> pd.DataFrame:
-    """Per area and year, the rules at their bound, and streams at their absorptive capacity."""
-    cols = ["area_code", "year", "rule_id", "kind", "dual"]
-    area_rows = rows[rows["area_code"].notna()]
-    totals = settlement.area_year_totals()["amount_gbp"]
-    keys = pd.MultiIndex.from_arrays(
-        [area_rows["area_code"], pd.to_numeric(area_rows["year"]).fillna(-1).astype(int)],
-        names=["area_code", "year"],
-    )
-    scale = totals.reindex(keys).fillna(0.0)
-    tol = 1.0 + 1e-6 * np.abs(scale.to_numpy(dtype=float))
-    at_bound = area_rows[np.abs(area_rows["slack_gbp"].to_numpy()) <= tol]
-    out = at_bound[cols].copy()
-    alloc = settlement.allocations
-    zmax = alloc["stream"].map({s: inputs.scenario.streams[s].zmax_gbp_per_head for s in inputs.streams})
-    full = alloc[alloc["per_head_gbp"] >= zmax - 1e-4]
-    capacity = pd.DataFrame(
-        {
-            "area_code": full["area_code"],
-            "year": full["year"],
-            "rule_id": "capacity:" + full["stream"],
-            "kind": "capacity",
-            "dual": np.nan,
-        }
-    )
-    out = pd.concat([out, capacity], ignore_index=True)
-    out["year"] = pd.to_numeric(out["year"]).astype("Int64")  # a rule row may cover no single year
-    return out.sort_values(["area_code", "year", "rule_id"], ignore_index=True)
-
-
-def summary(
-    settlement: Settlement,
-    inputs: ModelInputs,
-    geography: Geography,
-    v: float,
-    v_formula: float,
-    report: SolveReport | None,
-    m: ModelBuilder | None,
-) -> dict[str, Any]:
-    """What summary.json holds: totals, V against the formula's V, the rules that bind most, provenance."""
-    sc = settlement.scenario
-    alloc = settlement.allocations
-    by_year_budget = alloc.groupby(["year", "budget"])["amount_gbp"].sum()
-    value_by_mission = settlement.value.groupby("mission")[["value", "formula_value"]].sum()
-    bind = settlement.binding
-    top = (
-        bind[bind["kind"] != "capacity"]
-        .drop_duplicates(["rule_id", "area_code", "year"])
-        .groupby(["rule_id", "kind"])
-        .size()
-        .sort_values(ascending=False)
-        .head(10)
-    )
-    national = settlement.shadow_prices
-    national = national[national["scope"] == "national row"]
-    prov = sc.provenance
-    hashes = dict(prov.file_hashes) if prov is not None else {}
-    hashes.update(geography.sources)
-    return {
-        "scenario": sc.name,
-        "objective": sc.objective.mode,
-        "years": sc.years,
-        "areas": len(inputs.codes),
-        "integrated_areas": int(inputs.integrated.sum()),
-        "totals_gbp": {
-            str(y): {b: float(by_year_budget.get((y, b), 0.0)) for b in inputs.budgets} for y in inputs.years
-        },
-        "value": {
-            "V": v,
-            "V_formula": v_formula,
-            "gain": v - v_formula,
-            "gain_pct": (v - v_formula) / abs(v_formula) if v_formula else None,
-            "by_mission": {
-                k: {"V": float(r["value"]), "V_formula": float(r["formula_value"])}
-                for k, r in value_by_mission.iterrows()
-            },
-        },
-        "response_approximation": {
-            "segments": sc.objective.segments,
-            "max_error_gbp_per_head": float(inputs.approximation_error["max_error_gbp_per_head"].max()),
-            "max_error_share": float(inputs.approximation_error["max_error_share"].max()),
-        },
-        "binding_most": [{"rule_id": r, "kind": k, "area_years": int(n)} for (r, k), n in top.items()],
-        "shadow_prices": [
-            {
-                "rule_id": r.rule_id,
-                "year": None if pd.isna(r.year) else int(r.year),
-                "budget": r.budget,
-                "value_per_gbp_m": float(r.value_per_gbp_m),
-            }
-            for r in national.itertuples()
-        ],
-        "solve": (report.as_dict() if report else {}) | {"lp_rows": m.prob.numConstraints() if m else None},
-        "provenance": {
-            "scenario": sc.resolved(),
-            "sources": prov.as_dict() if prov is not None else {},
-            "file_sha256": dict(sorted(hashes.items())),
-            "versions": {
-                p: _version(p) for p in ("allocator", "pulp", "highspy", "pandas", "geopandas", "pydantic")
-            },
-            "geography_notes": list(geography.notes),
-            "attribution": list(sc.geography.attribution),
-        },
-    }
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+__all__ = ["Model", "SolverError", "build_model", "solve"]

@@ -279,8 +279,14 @@ class SolverSpec(Strict):
     name: Literal["highs", "cbc"] = "highs"
     algorithm: Literal["simplex", "ipm", "choose"] = "simplex"
     """HiGHS algorithm; dual simplex is fastest on settlement models of local-authority size."""
+    interface: Literal["highspy", "pulp"] = "highspy"
+    """How HiGHS gets the LP: ``highspy`` passes the assembled matrix straight to it and keeps the model
+    alive for re-solves; ``pulp`` goes through PuLP's objects (slower; for comparison). CBC always goes
+    through PuLP."""
     time_limit_s: float = Field(600.0, gt=0, le=MAX_TIME_LIMIT_S)
-    """Wall-clock limit of each solve, seconds, in (0, 604800] (a week)."""
+    """Time budget of the whole solve, in seconds, in (0, 604800] (a week): the scenario's own solve,
+    the formula allocation and, for an infeasible scenario, the elastic diagnosis together (exit 4 when
+    it runs out)."""
     gap_rel: float = Field(1e-7, ge=0.0, le=1.0)
     """Relative optimality gap at which the solver may stop, in [0, 1]."""
     threads: int = Field(1, ge=1, le=MAX_THREADS)

@@ -1,6 +1,7 @@
-"""One benchmark case in a fresh process: load, build, solve; print one JSON line.
+"""One benchmark run of the current code in a fresh process: what ``allocator run`` does without the
+explorer, step by step, then a one-number what-if on the live model; prints one JSON line.
 
-Usage: python benchmarks/case.py SCENARIO [--geo DIR] [--build naive|block] [--no-solve] [--set K=V ...]
+Usage: python benchmarks/case.py SCENARIO [--geo DIR] [--set K=V ...] [--no-whatif]
 """
 
 from __future__ import annotations
@@ -9,72 +10,85 @@ import argparse
 import json
 import os
 import resource
-import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("scenario")
     p.add_argument("--geo")
-    p.add_argument("--build", choices=["block", "naive"], default="block")
-    p.add_argument("--no-solve", action="store_true")
-    p.add_argument(
-        "--formula", action="store_true", help="also solve the formula allocation, as every run does"
-    )
     p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--no-whatif", action="store_true")
     args = p.parse_args()
     if args.geo:
         os.environ["ALLOCATOR_BENCH_GEO"] = str(Path(args.geo).resolve())
     warnings.simplefilter("ignore", DeprecationWarning)
+    t_start = time.perf_counter()
 
-    from allocator.engine import build_model
-    from allocator.geography.load import load_geography
-    from allocator.model.inputs import build_inputs
-    from allocator.model.objective import add_formula_deviations, set_objective
-    from allocator.model.solve import solve_model
-    from allocator.rules import make_rule
-    from allocator.scenario import load_scenario
+    import allocator as al
+    from allocator.errors import AllocatorError
+    from allocator.model.solve import Deadline
+    from allocator.run_folder import write_run
 
-    out: dict = {"build": args.build}
+    out: dict = {"path": "new"}
     t0 = time.perf_counter()
-    sc = load_scenario(args.scenario, args.overrides)
-    geo = load_geography(sc)
+    scenario = al.load_scenario(args.scenario, args.overrides)
+    geography = al.load_geography(scenario)
     out["load_s"] = time.perf_counter() - t0
-
+    try:
+        model = al.Model(scenario, geography, deadline=Deadline(scenario.solver.time_limit_s))
+        out["build_s"] = model.timings["build_s"]
+        out.update(
+            areas=len(model.inputs.codes), years=len(model.inputs.years), streams=len(model.inputs.streams)
+        )
+        out.update(rows=model.m.asm.n_rows, variables=model.m.asm.n_cols, nonzeros=len(model.m.asm.coo()[2]))
+        out["build_peak_mb"] = _peak_mb()
+        settlement = model.solve()
+    except AllocatorError as exc:
+        out.update(status="stopped", message=str(exc)[:200], peak_mb=_peak_mb())
+        out["total_s"] = time.perf_counter() - t_start
+        print(json.dumps(out))
+        return
+    timings = settlement.timings
+    out.update(solve_s=timings["solve_s"], formula_s=timings["formula_s"], tables_s=timings["tables_s"])
+    out["formula_method"] = settlement.summary["solve"]["formula_method"]
     t0 = time.perf_counter()
-    inputs = build_inputs(sc, geo)
-    if args.build == "block":
-        m = build_model(inputs, formula=sc.objective.mode != "mission_value")
-        set_objective(m, sc.objective.mode)
-    else:
-        from naive import NaiveModelBuilder, naive_objective
-
-        m = NaiveModelBuilder(inputs)
-        if sc.objective.mode != "mission_value":
-            add_formula_deviations(m)
-        for rule_id, spec in sc.rules.items():
-            make_rule(rule_id, spec).add(m)
-        naive_objective(m)
-    out["build_s"] = time.perf_counter() - t0
-    out.update(areas=len(inputs.codes), years=len(inputs.years), streams=len(inputs.streams))
-    out.update(variables=len(m.prob.variables()), rows=m.prob.numConstraints())
-    out["build_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if not args.no_solve:
-        report = solve_model(m, sc.solver)
-        out.update(status=report.status.value, objective=report.objective, solve_s=report.seconds)
-        if args.formula and sc.objective.mode == "mission_value":
-            # every run also solves the formula allocation on the same rules
-            t0 = time.perf_counter()
-            add_formula_deviations(m)
-            set_objective(m, "formula")
-            formula = solve_model(m, sc.solver)
-            out.update(formula_status=formula.status.value, formula_total_s=time.perf_counter() - t0)
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    settlement.verify()
+    out["verify_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_run(settlement, Path(tmp) / "run", report=False)
+    out["write_s"] = time.perf_counter() - t0
+    # what allocator run takes without the explorer (imports not counted)
+    out["total_s"] = (
+        out["load_s"] + out["build_s"] + out["solve_s"] + out["formula_s"] + out["tables_s"] + out["write_s"]
+    )
+    out["status"] = settlement.summary["solve"]["status"]
+    out["V"] = settlement.summary["value"]["V"]
+    out["V_formula"] = settlement.summary["value"]["V_formula"]
+    out["verified"] = settlement.verified
+    out["peak_mb"] = _peak_mb()
+    if not args.no_whatif:
+        # one number: next year's resource envelope 1% lower, on the live model
+        year = scenario.years[min(1, len(scenario.years) - 1)]
+        envelope = float(
+            model.inputs.envelope[model.inputs.budgets.index("resource"), scenario.years.index(year)]
+        )
+        per_year = isinstance(scenario.envelopes["resource"], dict)
+        key = f"envelopes.resource.{year}" if per_year else "envelopes.resource"
+        t0 = time.perf_counter()
+        what_if = model.resolve({key: round(envelope * 0.99)})
+        out["whatif_s"] = time.perf_counter() - t0
+        out["whatif_warm"] = model.warm
+        out["whatif_solve_s"] = what_if.timings["solve_s"]
+        out["whatif_formula_s"] = what_if.timings["formula_s"]
     print(json.dumps(out))
 
 

@@ -1,145 +1,238 @@
-"""Benchmarks: build and solve times and peak memory, each case in a fresh process.
+"""Benchmarks: the current code against the shipped code, side by side in one run, each run in a fresh
+process; medians, peak memory; a markdown table for docs/performance.md.
 
-Cases: the bundled default scenario; a UK-size case (361 areas x 5 years x 9 streams, K = 6, every rule
-kind on); the same on a synthetic 3,500-area geography. Each is built by allocator's block build and,
-for comparison in the same run, by a naive one-call-per-coefficient PuLP build of the same LP.
+Cases: the default scenario (scenarios/baseline.yaml, whatever geography it names); UK size
+(benchmarks/uk_size.yaml: 361 areas x 5 years x 9 streams, every rule kind); the same scenario on 3,500
+and 35,000 synthetic areas. The shipped code is the commit this branch started from (``--shipped``),
+unpacked with ``git archive`` and run through its own benchmarks/case.py (PuLP build, HiGHS through
+PuLP, the formula as an LP); the current code runs benchmarks/case.py (the assembler, HiGHS directly,
+the formula computed directly where it can be).
 
 Usage:
-    python benchmarks/run.py                  # all cases, 3 repeats (1 at 3,500 areas)
+    python benchmarks/run.py                          # every case, 3 runs (1 at 3,500 and 35,000)
     python benchmarks/run.py --cases default uk --repeat 5
-Prints a markdown table (medians) and writes benchmarks/results/results.json.
+    python benchmarks/run.py --no-shipped             # the current code only
+Writes benchmarks/results/results.json and prints the tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 
+CASES = {
+    "default": {"scenario": ROOT / "scenarios" / "baseline.yaml", "geo": None, "label": "default scenario"},
+    "uk": {"scenario": HERE / "uk_size.yaml", "geo": 361, "label": "UK size"},
+    "3500": {"scenario": HERE / "uk_size.yaml", "geo": 3500, "label": "3,500 areas", "runs": 1},
+    "35000": {
+        "scenario": HERE / "uk_size.yaml",
+        "geo": 35000,
+        "label": "35,000 areas",
+        "runs": 1,
+        "shipped": False,
+    },
+}
+CAP_S = {"default": 600, "uk": 900, "3500": 600, "35000": 900}
+"""Wall-clock cap of one run (its solver time limit is set a little below)."""
+
 
 def _geo(areas: int) -> Path:
     folder = RESULTS / f"geo{areas}"
     if not (folder / "areas.gpkg").is_file():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "allocator.cli",
-                "geodata",
-                "synth",
-                "--areas",
-                str(areas),
-                "--seed",
-                "7",
-                "-o",
-                str(folder),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "allocator.cli",
+            "geodata",
+            "synth",
+            "--areas",
+            str(areas),
+            "--seed",
+            "7",
+            "-o",
+            str(folder),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
     return folder
 
 
-CASES = {
-    "default": {"scenario": ROOT / "scenarios" / "baseline.yaml", "geo": None, "label": "bundled default"},
-    "synthetic": {
-        "scenario": ROOT / "scenarios" / "synthetic.yaml",
-        "geo": None,
-        "label": "bundled synthetic",
-    },
-    "uk": {"scenario": HERE / "uk_size.yaml", "geo": 361, "label": "UK size, every rule kind"},
-    "3500": {
-        "scenario": HERE / "uk_size.yaml",
-        "geo": 3500,
-        "label": "synthetic 3,500 areas",
-        "set": ["solver.algorithm=ipm"],
-    },
-}
+def _shipped(rev: str) -> Path | None:
+    """The shipped code, unpacked (None if git cannot find the revision)."""
+    folder = RESULTS / f"shipped-{rev[:10]}"
+    if (folder / "allocator").is_dir():
+        return folder
+    try:
+        data = subprocess.run(["git", "archive", rev], check=True, capture_output=True, cwd=ROOT).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
 
 
-def _run(case: dict, build: str, solve: bool, formula: bool = False) -> dict:
-    cmd = [sys.executable, str(HERE / "case.py"), str(case["scenario"]), "--build", build]
-    if formula:
-        cmd.append("--formula")
+def _run(cmd: list[str], cwd: Path, cap: float, env: dict) -> dict:
+    t0 = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=cap, env=env)
+    except subprocess.TimeoutExpired:
+        return {
+            "status": "stopped",
+            "message": f"did not finish in {cap:.0f} s",
+            "wall_s": time.perf_counter() - t0,
+        }
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        return {
+            "status": "error",
+            "message": done.stderr.strip().splitlines()[-1:] or ["?"],
+            "wall_s": time.perf_counter() - t0,
+        }
+    out = json.loads(lines[-1])
+    out["wall_s"] = time.perf_counter() - t0
+    return out
+
+
+def run_case(name: str, repeat: int, shipped: Path | None) -> dict:
+    case = CASES[name]
+    runs = case.get("runs", repeat)
+    cap = CAP_S[name]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [str(case["scenario"])]
     if case["geo"]:
-        cmd += ["--geo", str(_geo(case["geo"]))]
-    for item in case.get("set", []):
-        cmd += ["--set", item]
-    if not solve:
-        cmd.append("--no-solve")
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        args += ["--geo", str(_geo(case["geo"]))]
+    limit = ["--set", f"solver.time_limit_s={cap - 60}"]
+    ipm = ["--set", "solver.algorithm=ipm"] if name in ("3500", "35000") else []
+    new = [
+        _run([sys.executable, str(HERE / "case.py"), *args, *limit, *ipm], ROOT, cap, env)
+        for _ in range(runs)
+    ]
+    old = []
+    if shipped is not None and case.get("shipped", True):
+        old_env = {**os.environ, "PYTHONPATH": str(shipped)}
+        cmd = [
+            sys.executable,
+            str(shipped / "benchmarks" / "case.py"),
+            *args,
+            "--build",
+            "block",
+            "--formula",
+            *limit,
+            *ipm,
+        ]
+        old = [_run(cmd, shipped, cap, old_env) for _ in range(runs)]
+    return {"case": name, "label": case["label"], "new": new, "shipped": old}
+
+
+def _median(runs: list[dict], key: str) -> float | None:
+    values = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def _fmt(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:,.{digits}f}"
+
+
+def tables(results: list[dict]) -> str:
+    lines = [
+        "| case | areas x years x streams | rows | build s | solve s | formula s (how) | verify s | write s | total s | what-if s | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        new = [x for x in r["new"] if x.get("status") == "optimal"]
+        if not new:
+            why = r["new"][0].get("message", "") if r["new"] else ""
+            first = r["new"][0] if r["new"] else {}
+            lines.append(
+                f"| {r['label']} | {first.get('areas', '?')} x {first.get('years', '?')} x {first.get('streams', '?')} | "
+                f"{first.get('rows', 0):,} | {_fmt(first.get('build_s'))} | {why} | | | | {_fmt(first.get('total_s') or first.get('wall_s'))}+ | | {_fmt(first.get('peak_mb'), 0)} |"
+            )
+            continue
+        f = new[0]
+        lines.append(
+            f"| {r['label']} | {f['areas']} x {f['years']} x {f['streams']} | {f['rows']:,} | {_fmt(_median(new, 'build_s'))} | "
+            f"{_fmt(_median(new, 'solve_s'))} | {_fmt(_median(new, 'formula_s'))} ({f['formula_method']}) | "
+            f"{_fmt(_median(new, 'verify_s'))} | {_fmt(_median(new, 'write_s'))} | {_fmt(_median(new, 'total_s'))} | "
+            f"{_fmt(_median(new, 'whatif_s'))} | {_fmt(_median(new, 'peak_mb'), 0)} |"
+        )
+    lines += [
+        "",
+        "| case | shipped: build s | solve s | formula solve s | peak MB | new: build + solve + formula s | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        old = [x for x in r["shipped"] if x.get("status") == "optimal"]
+        new = [x for x in r["new"] if x.get("status") == "optimal"]
+        if not r["shipped"]:
+            continue
+        new_sum = None
+        if new:
+            new_sum = statistics.median(x["build_s"] + x["solve_s"] + x["formula_s"] for x in new)
+        if not old:
+            why = r["shipped"][0].get("message", "")
+            lines.append(f"| {r['label']} | {why} | | | | {_fmt(new_sum)} | |")
+            continue
+        old_sum = statistics.median(
+            x["build_s"] + x.get("solve_s", 0) + x.get("formula_total_s", 0) for x in old
+        )
+        lines.append(
+            f"| {r['label']} | {_fmt(_median(old, 'build_s'))} | {_fmt(_median(old, 'solve_s'))} | "
+            f"{_fmt(_median(old, 'formula_total_s'))} | {_fmt(_median(old, 'peak_mb'), 0)} | {_fmt(new_sum)} | "
+            f"{old_sum / new_sum:.1f}x |"
+            if new_sum
+            else "| |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument(
+        "--shipped", default=None, help="git revision of the shipped code (default: merge-base with main)"
+    )
+    p.add_argument("--no-shipped", action="store_true")
     args = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    rows = []
+    shipped = None
+    if not args.no_shipped:
+        rev = (
+            args.shipped
+            or subprocess.run(
+                ["git", "merge-base", "HEAD", "main"], capture_output=True, text=True, cwd=ROOT
+            ).stdout.strip()
+        )
+        shipped = _shipped(rev) if rev else None
+    results = []
     for name in args.cases:
-        case = CASES[name]
-        repeat = 1 if name == "3500" else args.repeat
-        block = [_run(case, "block", solve=True, formula=True) for _ in range(repeat)]
-        naive = [_run(case, "naive", solve=(name == "default")) for _ in range(repeat)]
-        med = lambda runs, key: statistics.median(r[key] for r in runs if key in r)  # noqa: E731
-        row = {
-            "case": case["label"],
-            "areas": block[0]["areas"],
-            "years": block[0]["years"],
-            "streams": block[0]["streams"],
-            "variables": block[0]["variables"],
-            "rows": block[0]["rows"],
-            "runs": repeat,
-            "build_s": med(block, "build_s"),
-            "solve_s": med(block, "solve_s"),
-            "formula_s": med(block, "formula_total_s"),
-            "build_share_of_solve": med(block, "build_s") / med(block, "solve_s"),
-            "build_share_of_run_solves": med(block, "build_s")
-            / (med(block, "solve_s") + med(block, "formula_total_s")),
-            "peak_mb": med(block, "peak_mb"),
-            "naive_build_s": med(naive, "build_s"),
-            "naive_peak_mb": med(naive, "build_peak_mb"),
-            "speedup": med(naive, "build_s") / med(block, "build_s"),
-            "status": block[0].get("status"),
-            "objective": block[0].get("objective"),
-        }
-        if name == "default":
-            row["naive_objective"] = naive[0].get("objective")
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+        results.append(run_case(name, args.repeat, shipped))
+        print(json.dumps(results[-1]), flush=True)
     meta = {
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
-        "cores": __import__("os").cpu_count(),
-        "python": platform.python_version(),
         "time": time.strftime("%H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "python": platform.python_version(),
     }
-    (RESULTS / "results.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    print(f"\n{meta['date']}, {meta['cores']} cores, Python {meta['python']}; medians of the runs shown\n")
+    (RESULTS / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(
-        "| case | areas x years x streams | variables | rows | build s | solve s | formula solve s "
-        "| build / solve | build / both solves | peak MB | naive build s | block speed-up |"
+        f"\n{meta['date']} {meta['time']}, {meta['machine']}, Python {meta['python']}; medians of the runs\n"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['case']} | {r['areas']} x {r['years']} x {r['streams']} | {r['variables']:,} | {r['rows']:,} | "
-            f"{r['build_s']:.2f} | {r['solve_s']:.2f} | {r['formula_s']:.2f} | {r['build_share_of_solve']:.0%} | "
-            f"{r['build_share_of_run_solves']:.0%} | {r['peak_mb']:,.0f} | {r['naive_build_s']:.2f} | "
-            f"{r['speedup']:.1f}x |"
-        )
+    print(tables(results))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pulp
 import pytest
 
-from allocator.model.build import ModelBuilder, fast_variable, lp_name, model_scale
+from allocator.model.build import ModelBuilder, lp_name, model_scale
 from allocator.model.inputs import build_inputs
+from allocator.model.pulp_backend import fast_variable
 from tests.conftest import tiny_geography, tiny_scenario
 
 
@@ -37,9 +39,15 @@ def test_duplicate_rule_rows_are_refused() -> None:
         rule_id, kind = "env", "envelope"
         spec = scenario.rules["env"]
 
-    m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
+    t = np.array([0])
+    m.constrain(Rule(), (m.year(t),), m.national_total(t), "<=", 1000.0, year=m.year(t))
     with pytest.raises(ValueError, match="duplicate constraint name env__2026"):
-        m.constrain(Rule(), (2026,), m.national_total(2026), "<=", 1000.0, year=2026)
+        m.constrain(Rule(), (m.year(t),), m.national_total(t), "<=", 1000.0, year=m.year(t))
+    # within one block too
+    t2 = np.array([0, 0])
+    Rule.rule_id = "env2"
+    with pytest.raises(ValueError, match="duplicate constraint name env2__2026"):
+        m.constrain(Rule(), (m.year(t2),), m.national_total(t2), "<=", 1000.0, year=m.year(t2))
 
 
 def test_rule_areas_can_select_by_area_code() -> None:

@@ -293,6 +293,13 @@ def _validate(data: dict[str, Any]):
     return scenario_from_layers([Layer("<in memory>", copy.deepcopy(data))], None, file="random.yaml")
 
 
+@st.composite
+def cases(draw: Any) -> tuple[Any, Any]:
+    """A random valid scenario, validated, and a tiny geography for it (for other property tests)."""
+    data, geography = draw(valid_cases())
+    return _validate(data), geography
+
+
 def _solves_or_is_diagnosed(scenario: Any, geography: Any) -> None:
     """The settlement passes every hard rule's check, or the scenario is infeasible naming a rule."""
     settlement = diagnosis = None

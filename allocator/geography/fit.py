@@ -50,6 +50,8 @@ def check_fit(scenario: Any, areas: pd.DataFrame, source: str) -> list[Problem]:
     hold finite numbers, and every rule's ``areas`` select at least one area."""
     out = []
     for column, where in scenario.used_columns().items():
+        if column == "area_code" and areas.index.name == "area_code":
+            continue  # selectors may name the index (rule areas by code)
         if column not in areas.columns:
             out.append(Problem(source, where, f"no area attribute '{column}'{hint(column, areas.columns)}"))
         elif not where.startswith(("integrated", "rules.")) and where != "geography.tier_column":

@@ -1,36 +1,37 @@
-"""The LP, built with PuLP: variables, auxiliary totals, and the single place constraints are added.
+"""The LP's columns, the auxiliary totals, and the single place rule rows enter: ``constrain``.
 
-Variables are in units of ``scale`` £ (a power of ten that brings the largest envelope to about 1e3-1e4;
+Columns are in units of ``scale`` £ (a power of ten that brings the largest envelope to about 1e3-1e4;
 £ million for a national settlement), so the solver's absolute tolerances (1e-7) meet numbers of order 1
-rather than 1e9. Every expression a rule kind receives is in £, and ``constrain`` scales each row back. Names use only ``[A-Za-z0-9_]``, ``__`` separating parts, since PuLP rewrites other characters:
+rather than 1e9. Every form a rule kind receives is in £, and ``constrain`` scales each row back. Names
+use only ``[A-Za-z0-9_]``, ``__`` separating parts:
 
 - ``y__{area}__{year}__{stream}__{k}``: £ in response segment k, ``0 <= y <= p_a (z_k - z_{k-1})``; the
-  allocation is ``x_{a,t,s} = sum_k y`` (kept as an expression, not a variable);
-- ``X__{area}__{year}__{budget}``: the area's total in a budget (auxiliary, defined by one row), so rules on
-  totals have short rows; ``X_{a,t}`` is the sum over budgets;
-- ``N__{year}__{budget}``: the national total (auxiliary), so no rule row repeats every area.
+  allocation is ``x_{a,t,s} = sum_k y``. The formula's model, which values no response, has one column
+  ``x__{area}__{year}__{stream}`` per pair instead (``segments=False``);
+- ``X__{area}__{year}__{budget}``: the area's total in a budget (auxiliary, defined by a ``def_X`` row), so
+  rules on totals have short rows; ``X_{a,t}`` is the sum over budgets;
+- ``N__{year}__{budget}``: the national total (auxiliary, ``def_N``), so no rule row repeats every area.
 
-Rule kinds add constraints only through :meth:`ModelBuilder.constrain`, which names each row
-``{rule_id}__{key parts}``, adds the penalised slack for soft rules (and for every rule in the elastic
-re-solve), records which rule, area and year a row belongs to, and refuses duplicate names.
+Rule kinds add rows only through :meth:`ModelBuilder.constrain`, a whole block at a time: it names each
+row ``{rule_id}__{key parts}``, adds the penalised slack for soft rules (and for every rule in the elastic
+re-solve), records which rule, area, year, stream and budget each row belongs to, and refuses duplicate
+names. The rows go into one :class:`~allocator.model.assembly.Assembly`, which both emitters read.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pulp
 
+from allocator.model.assembly import Assembly, RowBlock, lp_name, safe
 from allocator.model.inputs import ModelInputs
-from allocator.selectors import select, years_covered
+from allocator.model.linear import Terms, stack
+from allocator.selectors import expand, select, years_covered
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+__all__ = ["ModelBuilder", "lp_name", "model_scale"]
 
 
 def model_scale(largest_amount: float) -> float:
@@ -40,279 +41,309 @@ def model_scale(largest_amount: float) -> float:
     return float(10 ** max(0, math.floor(math.log10(largest_amount)) - 3))
 
 
-SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
-
-
-def fast_variable(name: str, low: float, up: float | None) -> pulp.LpVariable:
-    """A continuous PuLP variable, made without PuLP's per-call name translation and checks.
-
-    ``name`` must already be safe (``lp_name``) and the bounds finite. At 100,000 segment variables
-    PuLP's constructor is the largest single cost of the build; this sets the same attributes directly
-    (PuLP is pinned below 4; tests/test_model_build.py checks the attributes against PuLP's own).
-    """
-    v = _NEW(pulp.LpVariable)
-    v.__dict__.update(
-        _LpElement__name=name,
-        hash=id(v),
-        modified=True,
-        _lowbound_original=low,
-        lowBound=low,
-        _upbound_original=up,
-        upBound=up,
-        cat=pulp.LpContinuous,
-        varValue=None,
-        dj=None,
-    )
-    return v
-
-
-_NEW = object.__new__
-
-
-@functools.lru_cache(maxsize=65536)
-def _safe(part: str) -> str:
-    return _UNSAFE.sub("_", part)
-
-
-def lp_name(*parts: Any) -> str:
-    """A PuLP-safe name: parts joined by ``__``, other characters replaced by ``_``."""
-    return "__".join([_safe(p if isinstance(p, str) else str(p)) for p in parts])
-
-
-class Linear(dict):
-    """Terms ``{variable: coefficient}`` plus a constant: a linear form for ``constrain`` only."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.constant = 0.0
-
-
-@dataclass
-class RowRecord:
-    """What a constraint row belongs to: its rule and, where it has them, area, year, stream, budget."""
-
-    name: str
-    rule_id: str
-    kind: str
-    sense: str
-    area_code: str | None = None
-    year: int | None = None
-    stream: str | None = None
-    budget: str | None = None
-    slack: list[Any] = field(default_factory=list)  # slack variables (soft or elastic)
-    constraint: Any = None  # the PuLP constraint, for its dual and slack after a solve
+def _strings(values: Any, n: int) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=object)
+    return np.full(n, arr.item(), dtype=object) if arr.ndim == 0 else arr
 
 
 class ModelBuilder:
-    """Builds the settlement LP for one scenario. Rule kinds see only this class's methods."""
+    """Builds the settlement LP of one scenario. Rule kinds see only this class's methods.
 
-    def __init__(self, inputs: ModelInputs, elastic: bool = False, name: str = "settlement"):
+    Index arrays: ``a`` areas (positions in ``codes``), ``t`` years (positions in ``years``), ``s``
+    streams, ``b`` budgets. Forms are :class:`~allocator.model.linear.Terms` blocks, one row per entry
+    of the index arrays, in £.
+    """
+
+    def __init__(self, inputs: ModelInputs, elastic: bool = False, segments: bool = True):
         t0 = time.perf_counter()
         self.inputs = inputs
         self.scenario = inputs.scenario
         self.elastic = elastic
-        self.prob = pulp.LpProblem(lp_name(name), pulp.LpMaximize)
+        self.segments = segments
         self.codes = inputs.codes
         self.years = inputs.years
         self.streams = inputs.streams
         self.budgets = inputs.budgets
         self.first_year = self.years[0]
         self.scale = model_scale(float(inputs.envelope.max()))
-        self._a = inputs.index()
-        self._t = {y: i for i, y in enumerate(self.years)}
-        self._s = {s: i for i, s in enumerate(self.streams)}
-        self.rows: dict[str, RowRecord] = {}
-        self.penalties: list[tuple[Any, float]] = []
+        self.asm = Assembly()
+        self._codes = np.array(self.codes, dtype=object)
+        self._years = np.array(self.years, dtype=np.int64)
         self._add_variables()
         self.build_seconds = time.perf_counter() - t0
 
-    # --- variables ---------------------------------------------------------------------------------
+    # --- columns and the rows that define the totals -----------------------------------------------
 
     def _add_variables(self) -> None:
-        inp = self.inputs
-        widths = np.diff(inp.breakpoints, axis=1)  # S x K
+        inp, asm = self.inputs, self.asm
+        n_a, n_t, n_s, n_b = len(self.codes), len(self.years), len(self.streams), len(self.budgets)
+        widths = np.diff(inp.breakpoints, axis=1) if self.segments else np.diff(inp.breakpoints[:, [0, -1]])
         n_k = widths.shape[1]
-        a_idx, s_idx = np.nonzero(inp.eligible)
-        self.y_vars: list[Any] = []
-        y_a, y_t, y_s, y_k = [], [], [], []
-        self._x: dict[tuple[int, int, int], list[Any]] = {}
-        pop = inp.population.tolist()
-        widths_l = widths.tolist()
-        safe_codes = [_safe(c) for c in self.codes]
-        safe_streams = [_safe(s) for s in self.streams]
-        for ti, year in enumerate(self.years):
-            for ai, si in zip(a_idx.tolist(), s_idx.tolist(), strict=True):
-                prefix = f"y__{safe_codes[ai]}__{year}__{safe_streams[si]}__"
-                p, w = pop[ai] / self.scale, widths_l[si]
-                seg = [fast_variable(f"{prefix}{k}", 0.0, p * w[k]) for k in range(n_k)]
-                self._x[(ai, ti, si)] = seg
-                self.y_vars.extend(seg)
-                y_a.extend([ai] * n_k)
-                y_t.extend([ti] * n_k)
-                y_s.extend([si] * n_k)
-                y_k.extend(range(n_k))
-        self.y_index = {
-            "area": np.array(y_a, dtype=np.int64),
-            "year": np.array(y_t, dtype=np.int64),
-            "stream": np.array(y_s, dtype=np.int64),
-            "segment": np.array(y_k, dtype=np.int64),
-        }
+        # eligible (area, stream) pairs for every year, year outermost
+        a_e, s_e = np.nonzero(inp.eligible)
+        t_c = np.repeat(np.arange(n_t), len(a_e))
+        a_c, s_c = np.tile(a_e, n_t), np.tile(s_e, n_t)
+        upper = (inp.population[a_c, None] / self.scale) * widths[s_c]  # pairs x K
+        k_c = np.tile(np.arange(n_k), len(a_c))
+        a_y, t_y, s_y = (np.repeat(v, n_k) for v in (a_c, t_c, s_c))
+        parts = (self._codes[a_y], self._years[t_y], np.array(self.streams, dtype=object)[s_y])
+        kind = "y" if self.segments else "x"
+        cols = asm.add_columns(
+            kind, 0.0, upper.ravel(), parts=(*parts, k_c) if self.segments else parts, area=a_y
+        )
+        self.y_cols = cols
+        self.y_index = {"area": a_y, "year": t_y, "stream": s_y, "segment": k_c if self.segments else 0 * k_c}
+        self.n_segments = n_k
+        self.seg_start = np.full((n_a, n_t, n_s), -1, dtype=np.int64)
+        self.seg_start[a_c, t_c, s_c] = cols[::n_k]
 
-        self.X: dict[tuple[int, int, int], Any] = {}
-        for ai, code in enumerate(self.codes):
-            for ti, year in enumerate(self.years):
-                for bi, budget in enumerate(self.budgets):
-                    var = self.prob.add_variable(lp_name("X", code, year, budget), lowBound=0.0)
-                    self.X[(ai, ti, bi)] = var
-                    terms = {var: 1.0}
-                    for si in np.nonzero(inp.stream_budget == bi)[0].tolist():
-                        for y in self._x.get((ai, ti, si), ()):
-                            terms[y] = -1.0
-                    self._add_row(
-                        lp_name("def_X", code, year, budget), pulp.LpAffineExpression(terms), "==", 0.0
-                    )
-        self.N: dict[tuple[int, int], Any] = {}
-        for ti, year in enumerate(self.years):
-            for bi, budget in enumerate(self.budgets):
-                var = self.prob.add_variable(lp_name("N", year, budget), lowBound=0.0)
-                self.N[(ti, bi)] = var
-                terms = {var: 1.0}
-                for ai in range(len(self.codes)):
-                    terms[self.X[(ai, ti, bi)]] = -1.0
-                self._add_row(lp_name("def_N", year, budget), pulp.LpAffineExpression(terms), "==", 0.0)
+        grid = np.indices((n_a, n_t, n_b)).reshape(3, -1)
+        budgets = np.array(self.budgets, dtype=object)
+        x_cols = asm.add_columns(
+            "X",
+            0.0,
+            math.inf,
+            n=grid.shape[1],
+            parts=(self._codes[grid[0]], self._years[grid[1]], budgets[grid[2]]),
+            area=grid[0],
+        )
+        self.X_col = x_cols.reshape(n_a, n_t, n_b)
+        # def_X: X[a,t,b] - sum_{s in b} x[a,t,s] = 0
+        terms = Terms.of_columns(self.X_col.reshape(-1, 1))
+        for bi in range(n_b):
+            in_b = np.nonzero(inp.stream_budget == bi)[0]
+            segs = self.seg_start[:, :, in_b]  # A x T x S_b
+            full = np.where(segs[..., None] >= 0, segs[..., None] + np.arange(n_k), -1)  # A x T x S_b x K
+            block = np.full((n_a, n_t, n_b, full.shape[2] * n_k), -1, dtype=np.int64)
+            block[:, :, bi, :] = full.reshape(n_a, n_t, -1)
+            terms = terms - Terms.of_columns(block.reshape(n_a * n_t * n_b, -1))
+        self.define("def_X", terms, (self._codes[grid[0]], self._years[grid[1]], budgets[grid[2]]), grid[0])
 
-    def _add_row(self, name: str, expr: Any, sense: str, rhs: float) -> Any:
-        if name in self.prob._constraints:
-            raise ValueError(f"duplicate constraint name {name}")
-        c = pulp.LpConstraint(e=expr, sense=SENSES[sense], rhs=rhs, name=name)
-        # What LpProblem.addConstraint does, less registering the row's variables: PuLP registers
-        # every variable of every row again in LpProblem.variables() before it solves.
-        self.prob._constraints[name] = c
-        self.prob.modifiedConstraints.append(c)
-        return c
+        tb = np.indices((n_t, n_b)).reshape(2, -1)
+        n_cols = asm.add_columns(
+            "N", 0.0, math.inf, n=tb.shape[1], parts=(self._years[tb[0]], budgets[tb[1]])
+        )
+        self.N_col = n_cols.reshape(n_t, n_b)
+        # def_N: N[t,b] - sum_a X[a,t,b] = 0
+        every = np.transpose(self.X_col, (1, 2, 0)).reshape(n_t * n_b, n_a)
+        terms = Terms.of_columns(self.N_col.reshape(-1, 1)) - Terms.of_columns(every)
+        self.define("def_N", terms, (self._years[tb[0]], budgets[tb[1]]), None)
+
+    def define(
+        self, name: str, terms: Terms, keys: tuple[Any, ...], area: np.ndarray | None, sense: str = "=="
+    ) -> np.ndarray:
+        """Rows ``terms sense 0`` that define auxiliary columns (no rule, no slack, never relaxed)."""
+        return self.asm.add_rows(
+            RowBlock(
+                name,
+                "definition",
+                sense,
+                keys,
+                -terms.const,
+                terms.row,
+                terms.col,
+                terms.coef,
+                area=None if area is None else np.asarray(area, dtype=np.int64),
+            )
+        )
 
     # --- what rule kinds read ----------------------------------------------------------------------
 
-    def _pounds(self, variables: Any) -> Any:
-        """An expression in £ of model variables (which are in units of ``scale`` £)."""
-        return pulp.LpAffineExpression(dict.fromkeys(variables, self.scale))
+    def area_indices(self, rule: Any) -> np.ndarray:
+        """Positions of the areas a rule covers (all areas without a selector)."""
+        if not rule.spec.areas:
+            return np.arange(len(self.codes))
+        return np.nonzero(select(self.inputs.areas, rule.spec.areas))[0]
 
-    @staticmethod
-    def combine(*pairs: tuple[float, Any]) -> Linear:
-        """``sum(coef * expr)`` built in one pass, ready for :meth:`constrain` (PuLP's operators copy the
-        expression at every step, which dominated the build of the larger rule families)."""
-        out = Linear()
-        for coef, expr in pairs:
-            if isinstance(expr, (int, float)):
-                out.constant += coef * expr
-                continue
-            out.constant += coef * expr.constant
-            for var, c in expr.items():
-                out[var] = out.get(var, 0.0) + coef * c
-        return out
-
-    def total(self, code: str, year: int) -> Any:
-        """``X_{a,t}``: the area's total over budgets, £ (an expression)."""
-        ai, ti = self._a[code], self._t[year]
-        return self._pounds(self.X[(ai, ti, bi)] for bi in range(len(self.budgets)))
-
-    def budget_total(self, code: str, year: int, budget: str) -> Any:
-        """``X_{a,t,b}``: the area's total in one budget, £."""
-        return self._pounds([self.X[(self._a[code], self._t[year], self.budgets.index(budget))]])
-
-    def stream_amount(self, code: str, year: int, stream: str) -> Any | None:
-        """``x_{a,t,s} = sum_k y``, £, or None where the area is not eligible for the stream."""
-        seg = self._x.get((self._a[code], self._t[year], self._s[stream]))
-        return self._pounds(seg) if seg else None
-
-    def national_total(self, year: int, budget: str | None = None) -> Any:
-        """The national total in a year, £, for one budget or all (auxiliary variables)."""
-        ti = self._t[year]
-        if budget is not None:
-            return self._pounds([self.N[(ti, self.budgets.index(budget))]])
-        return self._pounds(self.N[(ti, bi)] for bi in range(len(self.budgets)))
-
-    def national_stream_total(self, year: int, stream: str) -> Any:
-        """Sum over areas of one stream in one year, £ (a dense expression: one row per year only)."""
-        ti, si = self._t[year], self._s[stream]
-        return self._pounds(y for ai in range(len(self.codes)) for y in self._x.get((ai, ti, si), ()))
-
-    def previous_total(self, code: str, year: int) -> Any:
-        """``X_{a,t-1}``, the baseline total for the first year (a number then)."""
-        if year == self.first_year:
-            return float(self.inputs.base_total[self._a[code]])
-        return self.total(code, year - 1)
-
-    def population(self, code: str) -> float:
-        return float(self.inputs.population[self._a[code]])
-
-    def own(self, code: str, year: int) -> float:
-        return float(self.inputs.own[self._a[code], self._t[year]])
-
-    def own_previous(self, code: str, year: int) -> float:
-        """Own resources of the year before ``year`` (the base year's for the first year)."""
-        ai = self._a[code]
-        if year == self.first_year:
-            return float(self.inputs.own_base[ai])
-        return float(self.inputs.own[ai, self._t[year] - 1])
-
-    def formula_target(self, code: str, year: int) -> float:
-        """``F_{a,t}``: the formula's (unphased) target total."""
-        return float(self.inputs.formula_target[self._a[code], self._t[year]].sum())
-
-    def envelope(self, budget: str, year: int) -> float:
-        return float(self.inputs.envelope[self.budgets.index(budget), self._t[year]])
+    def year_indices(self, rule: Any) -> np.ndarray:
+        """Positions of the years a rule covers."""
+        covered = set(years_covered(rule.spec.years, self.years))
+        return np.array([i for i, y in enumerate(self.years) if y in covered], dtype=np.int64)
 
     def years_for(self, rule: Any) -> list[int]:
         return years_covered(rule.spec.years, self.years)
 
     def areas_for(self, rule: Any) -> list[str]:
-        if not rule.spec.areas:
-            return list(self.codes)
-        mask = select(self.inputs.areas, rule.spec.areas)
-        return [c for c, keep in zip(self.codes, mask, strict=True) if keep]
+        return [self.codes[i] for i in self.area_indices(rule)]
 
-    # --- the one way to add a rule's constraint ----------------------------------------------------
+    def cells(self, rule: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(a, t) for every covered area and year, area by area."""
+        a, t = self.area_indices(rule), self.year_indices(rule)
+        return np.repeat(a, len(t)), np.tile(t, len(a))
+
+    def code(self, a: np.ndarray) -> np.ndarray:
+        return self._codes[a]
+
+    def year(self, t: np.ndarray) -> np.ndarray:
+        return self._years[t]
+
+    def total(self, a: np.ndarray, t: np.ndarray) -> Terms:
+        """``X_{a,t}``: each area's total over budgets, £."""
+        return Terms.of_columns(self.X_col[a, t, :], self.scale)
+
+    def budget_total(self, a: np.ndarray, t: np.ndarray, b: int) -> Terms:
+        """``X_{a,t,b}``: each area's total in one budget (index ``b``), £."""
+        return Terms.of_columns(self.X_col[a, t, b], self.scale)
+
+    def eligible(self, a: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return self.inputs.eligible[a, s]
+
+    def stream_amount(self, a: np.ndarray, t: np.ndarray, s: np.ndarray) -> Terms:
+        """``x_{a,t,s} = sum_k y``, £ (an empty row where the area is not eligible for the stream)."""
+        start = self.seg_start[a, t, s]
+        cols = np.where(start[:, None] >= 0, start[:, None] + np.arange(self.n_segments), -1)
+        return Terms.of_columns(cols, self.scale)
+
+    def national_total(self, t: np.ndarray, budget: int | None = None) -> Terms:
+        """The national total in each year, £, for one budget (index) or all (auxiliary columns)."""
+        cols = self.N_col[t] if budget is None else self.N_col[t, budget]
+        return Terms.of_columns(cols, self.scale)
+
+    def national_total_over(self, t: np.ndarray, budget: int) -> Terms:
+        """One row: a budget's national total summed over the years ``t``, £."""
+        return Terms.of_columns(self.N_col[t, budget][None, :], self.scale)
+
+    def national_stream_total(self, t: np.ndarray, s: int, areas: np.ndarray | None = None) -> Terms:
+        """One stream's total over the given areas (all by default) in each year, £."""
+        areas = np.arange(len(self.codes)) if areas is None else areas
+        blocks = []
+        for ti in np.asarray(t).tolist():
+            one = self.stream_amount(areas, np.full(len(areas), ti), np.full(len(areas), s))
+            blocks.append(Terms(1, np.zeros(len(one.col), dtype=np.int64), one.col, one.coef))
+        return stack(blocks)
+
+    def previous_total(self, a: np.ndarray, t: np.ndarray) -> Terms:
+        """``X_{a,t-1}``: the baseline total in the first year (a number then)."""
+        first = t == 0
+        prev = self.total(a, np.maximum(t - 1, 0))
+        keep = ~first[prev.row]
+        base = np.where(first, self.inputs.base_total[a], 0.0)
+        return Terms(len(a), prev.row[keep], prev.col[keep], prev.coef[keep], base)
+
+    def population(self, a: np.ndarray) -> np.ndarray:
+        return self.inputs.population[a]
+
+    def own(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return self.inputs.own[a, t]
+
+    def own_previous(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Own resources of the year before (the base year's for the first year)."""
+        return np.where(t == 0, self.inputs.own_base[a], self.inputs.own[a, np.maximum(t - 1, 0)])
+
+    def formula_target(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``F_{a,t}``: the formula's (unphased) target total."""
+        return self.inputs.formula_target[a, t].sum(axis=-1)
+
+    def dated(self, value: Any, t: np.ndarray) -> np.ndarray:
+        """A dated parameter's value in each year position of ``t`` (NaN where it gives none)."""
+        by_year = expand(value, self.years)
+        return np.array([by_year.get(y, math.nan) for y in self.years])[t]
+
+    def budget_index(self, budget: str) -> int:
+        return self.budgets.index(budget)
+
+    def envelope(self, budget: str, t: np.ndarray) -> np.ndarray:
+        return self.inputs.envelope[self.budgets.index(budget), t]
+
+    # --- the one way to add a rule's rows ----------------------------------------------------------
 
     def constrain(
-        self, rule: Any, key: tuple[Any, ...], lhs: Any, sense: str, rhs: Any, **where: Any
-    ) -> None:
-        """Add ``lhs sense rhs`` for ``rule``, named ``{rule_id}__{key}``.
+        self,
+        rule: Any,
+        key: tuple[Any, ...],
+        lhs: Terms | Any,
+        sense: str,
+        rhs: Terms | Any,
+        *,
+        area: np.ndarray | None = None,
+        year: np.ndarray | None = None,
+        stream: Any = None,
+        budget: Any = None,
+    ) -> np.ndarray:
+        """Add ``lhs sense rhs`` for ``rule``, one row per entry, named ``{rule_id}__{key}``.
 
         Args:
             rule: the rule kind instance (its ``rule_id``, ``kind`` and ``spec.mode``).
-            key: the parts that make the row unique within the rule, e.g. ``(area_code, year)``.
-            lhs, rhs: PuLP expressions or numbers.
+            key: the parts that make each row unique within the rule, e.g. ``(area codes, years)``:
+                arrays with one value per row, or scalars shared by every row.
+            lhs, rhs: blocks of forms (``Terms``), arrays or numbers, in £.
             sense: ``"<="``, ``">="`` or ``"=="``.
-            where: what the row belongs to: any of ``area_code``, ``year``, ``stream``, ``budget``.
+            area: area position of each row, when rows belong to one area each.
+            year: year (the value, e.g. 2027) of each row, when they belong to one year each.
+            stream, budget: names (arrays or one for all) the rows belong to.
+
+        Returns:
+            The rows' indices in the assembly.
         """
-        name = lp_name(rule.rule_id, *key)
-        if name in self.rows:
-            raise ValueError(f"duplicate constraint name {name}")
-        # One pass over both sides into one term dict, in model units: PuLP's operators would copy the
-        # expression several times per row, which dominated the build.
+        n = next((side.n for side in (lhs, rhs) if isinstance(side, Terms)), None)
+        if n is None:
+            raise ValueError(f"{rule.rule_id}: a constraint needs a variable on one side")
+        expr = (lhs if isinstance(lhs, Terms) else Terms.constant(lhs, n)) - rhs
         inv = 1.0 / self.scale
-        terms: dict[Any, float] = {}
-        constant = 0.0
-        for side, sign in ((lhs, inv), (rhs, -inv)):
-            if isinstance(side, (int, float)):
-                constant += sign * side
-                continue
-            if isinstance(side, pulp.LpVariable):
-                side = {side: 1.0}
-            else:
-                constant += sign * side.constant
-            for var, coef in side.items():
-                terms[var] = terms.get(var, 0.0) + sign * coef
-        record = RowRecord(name=name, rule_id=rule.rule_id, kind=rule.kind, sense=sense, **where)
+        row, col, coef, rhs_model = expr.row, expr.col, expr.coef * inv, -expr.const * inv
+        slack = None
         soft = rule.spec.mode == "soft" or self.elastic
+        penalty = 0.0
         if soft:
             penalty = rule.spec.penalty or self.scenario.objective.soft_penalty
             signs = {"<=": [-1.0], ">=": [1.0], "==": [1.0, -1.0]}[sense]
-            for i, sign in enumerate(signs):
-                slack = self.prob.add_variable(lp_name("slack", name, i), lowBound=0.0)
-                terms[slack] = sign
-                record.slack.append(slack)
-                self.penalties.append((slack, penalty))
-        self.rows[name] = record
-        record.constraint = self._add_row(name, pulp.LpAffineExpression(terms), sense, -constant)
+            slack = np.stack(
+                [
+                    self.asm.add_columns(
+                        "slack",
+                        0.0,
+                        math.inf,
+                        n=n,
+                        parts=(safe(rule.rule_id), *key, i),
+                        area=None if area is None else np.asarray(area),
+                    )
+                    for i in range(len(signs))
+                ],
+                axis=1,
+            )
+            local = np.arange(n, dtype=np.int64)
+            row = np.concatenate([row, *([local] * len(signs))])
+            col = np.concatenate([col, *[slack[:, i] for i in range(len(signs))]])
+            coef = np.concatenate([coef, *[np.full(n, s) for s in signs]])
+        block = RowBlock(
+            rule.rule_id,
+            rule.kind,
+            sense,
+            key,
+            rhs_model,
+            row,
+            col,
+            coef,
+            area=None if area is None else np.asarray(area, dtype=np.int64),
+            year=None if year is None else np.broadcast_to(np.asarray(year, dtype=np.int64), (n,)),
+            stream=_strings(stream, n),
+            budget=_strings(budget, n),
+            slack=slack,
+            penalty=penalty,
+        )
+        return self.asm.add_rows(block)
+
+    # --- what readers of a solution need -----------------------------------------------------------
+
+    def rule_blocks(self) -> list[RowBlock]:
+        return [b for b in self.asm.rows if b.is_rule]
+
+    def slack_penalties(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every slack column and its penalty multiple."""
+        cols, mult = [], []
+        for b in self.rule_blocks():
+            if b.slack is not None:
+                cols.append(b.slack.ravel())
+                mult.append(np.full(b.slack.size, b.penalty))
+        if not cols:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(cols), np.concatenate(mult)
+
+    def allocation(self, values: np.ndarray) -> np.ndarray:
+        """x[a, t, s] (A x T x S, £) from column values."""
+        ix = self.y_index
+        x = np.zeros((len(self.codes), len(self.years), len(self.streams)))
+        np.add.at(x, (ix["area"], ix["year"], ix["stream"]), self.scale * values[self.y_cols])
+        return np.maximum(x, 0.0)

@@ -7,51 +7,50 @@ Open-source solvers give no irreducible infeasible subset, so this re-solve is t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-import pulp
 
 from allocator.errors import SolverError
+from allocator.geography import Geography
 from allocator.model.build import ModelBuilder
 from allocator.model.inputs import ModelInputs
-from allocator.model.objective import set_objective
-from allocator.model.solve import Status, allocation_array, row_table, solve_model
+from allocator.model.linear import Terms
+from allocator.model.objective import Objective, objective
+from allocator.model.solve import Deadline, Status, raise_for, row_table, solve_lp
 from allocator.rules import make_rule
 
 COLUMNS = ["rule_id", "kind", "year", "relaxation_gbp", "areas", "explanation"]
 
 
-def diagnose(inputs: ModelInputs) -> pd.DataFrame:
+def diagnose(inputs: ModelInputs, geography: Geography, deadline: Deadline) -> pd.DataFrame:
     """The elastic diagnosis: one row per rule and year that had to give (rule_id, kind, year,
     relaxation_gbp, areas, explanation)."""
-    from allocator.engine import build_model, make_settlement
+    from allocator.engine import build_model
+    from allocator.results import make_settlement
 
+    spec = inputs.scenario.solver
     m = build_model(inputs, elastic=True)
-    set_objective(m, "elastic")
-    report = solve_model(m, inputs.scenario.solver)
+    report, sol = solve_lp(m.asm.lp(), objective(m, "elastic"), spec, deadline)
+    if report.status == Status.TIME_LIMIT:
+        raise_for(report, "diagnosing the infeasible scenario", deadline.seconds)
     if report.status != Status.OPTIMAL:
         raise SolverError(
             f"the elastic re-solve failed ({report.status.value}); the scenario cannot be diagnosed"
         )
-    spread(m, inputs)
-    rows = row_table(m)
+    x = spread(m, sol.x, deadline)
+    from allocator.model.highs_backend import Solution
+
+    rows = row_table(m, Solution("optimal", x, None, None, 0.0), 1.0)
     # Relaxations below £1, or a millionth of the whole, are solver tolerance, not diagnosis.
     tol = max(1.0, 1e-6 * float(rows["breach_gbp"].sum()))
     gave = rows[rows["breach_gbp"] > tol]
     if gave.empty:  # every relaxation is below £1 a row: report them rather than nothing
         gave = rows[rows["breach_gbp"] > 1e-6 * m.scale]
     gave = gave.rename(columns={"breach_gbp": "relaxation_gbp"})
-    x = allocation_array(m)
-    from allocator.geography import Geography
-
-    geo = Geography(
-        areas=inputs.areas,
-        geometry=None,
-        adjacency=inputs.adjacency,
-        baseline=_baseline_long(inputs),
-        own_resources=_own_long(inputs),
-    )
-    relaxed = make_settlement(inputs, geo, x, x, rows, None, m)
+    allocation = m.allocation(x)
+    relaxed = make_settlement(inputs, geography, allocation, allocation, rows, None, None)
     out = []
     for rule_id, part in gave.groupby("rule_id", sort=True):
         rule = make_rule(rule_id, inputs.scenario.rules[rule_id])
@@ -71,60 +70,48 @@ def diagnose(inputs: ModelInputs) -> pd.DataFrame:
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def spread(m: ModelBuilder, inputs: ModelInputs) -> None:
+def spread(m: ModelBuilder, x: np.ndarray, deadline: Deadline) -> np.ndarray:
     """Second stage: among the relaxations of least total £, find the one whose largest relaxation,
     relative to the size of its row, is smallest. The £ total is unchanged, but the relaxation is spread
     evenly (every area's floor lowered alike, say) rather than piled on a few rows, so each rule's
-    explanation can state the uniform parameter that would be feasible.
+    explanation can state the uniform parameter that would be feasible. Returns the column values.
     """
-    total = sum(slack.varValue or 0.0 for slack, _ in m.penalties)
+    slack, _ = m.slack_penalties()
+    total = float(x[slack].sum())
     if total <= 0:
-        return
-    worst = m.prob.add_variable("max_relative_relaxation", lowBound=0.0)
-    for rec in m.rows.values():
-        if not rec.slack:
+        return x
+    asm = m.asm
+    row, col, val = asm.coo()
+    is_slack = np.zeros(asm.n_cols, dtype=bool)
+    is_slack[slack] = True
+    keep = ~is_slack[col]
+    # the row's size at the first-stage solution: its constant, or half the sum of its terms
+    terms = np.bincount(row[keep], weights=np.abs(val[keep] * x[col[keep]]), minlength=asm.n_rows) / 2
+    worst = asm.add_columns("max_relative_relaxation", 0.0, math.inf, n=1)[0]
+    blocks = []
+    for b in m.rule_blocks():
+        if b.slack is None:
             continue
-        c = rec.constraint
-        slacks = set(rec.slack)
-        # the row's size at the first-stage solution: its constant, or half the sum of its terms
-        size = sum(abs(coef * (v.varValue or 0.0)) for v, coef in c.expr.items() if v not in slacks) / 2
-        size = max(abs(c.constant), size)
-        if size <= 1e-9:
-            continue
-        terms = dict.fromkeys(rec.slack, 1.0)
-        terms[worst] = -size
-        m.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=0.0))
-    cap = pulp.LpAffineExpression({slack: 1.0 for slack, _ in m.penalties})
-    m.prob.addConstraint(pulp.LpConstraint(cap, pulp.LpConstraintLE, rhs=total + 1e-6))
-    m.prob.setObjective(pulp.LpAffineExpression({worst: -1.0}))
-    report = solve_model(m, inputs.scenario.solver)
+        size = np.maximum(np.abs(b.rhs), terms[b.start : b.start + b.n])
+        ok = np.nonzero(size > 1e-9)[0]
+        k = b.slack.shape[1]
+        cols = np.concatenate([b.slack[ok], np.full((len(ok), 1), worst)], axis=1)
+        coef = np.concatenate([np.ones((len(ok), k)), -size[ok, None]], axis=1)
+        n = len(ok)
+        blocks.append(Terms(n, np.repeat(np.arange(n), k + 1), cols.ravel(), coef.ravel()))
+    from allocator.model.linear import stack
+
+    spread_rows = stack(blocks)
+    m.define("spread", spread_rows, (np.arange(spread_rows.n),), None, "<=")
+    cap = Terms(1, np.zeros(len(slack), dtype=np.int64), slack, np.ones(len(slack)), -(total + 1e-6))
+    m.define("total_relaxation", cap, (0,), None, "<=")
+    cost = np.zeros(asm.n_cols)
+    cost[worst] = -1.0
+    report, sol = solve_lp(asm.lp(), Objective("elastic", cost, 1.0), m.scenario.solver, deadline)
+    if report.status == Status.TIME_LIMIT:
+        raise_for(report, "diagnosing the infeasible scenario", deadline.seconds)
     if report.status != Status.OPTIMAL:
         raise SolverError(
             f"the elastic re-solve failed ({report.status.value}) while spreading the relaxation"
         )
-
-
-def _baseline_long(inputs: ModelInputs) -> pd.DataFrame:
-    a, s = np.meshgrid(np.arange(len(inputs.codes)), np.arange(len(inputs.streams)), indexing="ij")
-    return pd.DataFrame(
-        {
-            "area_code": np.array(inputs.codes, dtype=object)[a.ravel()],
-            "stream": np.array(inputs.streams, dtype=object)[s.ravel()],
-            "amount_gbp": inputs.base.ravel(),
-        }
-    )
-
-
-def _own_long(inputs: ModelInputs) -> pd.DataFrame | None:
-    if not inputs.has_own:
-        return None
-    years = [inputs.years[0] - 1, *inputs.years]
-    values = np.concatenate([inputs.own_base[:, None], inputs.own], axis=1)
-    a, t = np.meshgrid(np.arange(len(inputs.codes)), np.arange(len(years)), indexing="ij")
-    return pd.DataFrame(
-        {
-            "area_code": np.array(inputs.codes, dtype=object)[a.ravel()],
-            "year": np.array(years)[t.ravel()],
-            "amount_gbp": values.ravel(),
-        }
-    )
+    return sol.x

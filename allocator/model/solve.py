@@ -1,26 +1,29 @@
-"""Solve the LP with HiGHS (default) or CBC through PuLP; normalise the status; read values and duals.
+"""Solve an assembled LP with the scenario's solver; normalise the status; read rows' duals and slacks.
 
-PuLP does not raise on an infeasible problem, and its HiGHS interface reports a time limit as "optimal"
-with a feasible-only solution, so the status is read from the solver itself and mapped to a small enum.
+HiGHS (the default) gets the matrix directly (``highs_backend``); CBC, and HiGHS with
+``solver.interface: pulp``, get it through PuLP (``pulp_backend``). Both return a ``Solution`` in the
+assembly's order, so everything after the solve is the same whichever ran.
+
+Every solve of a run shares one time budget, ``solver.time_limit_s`` (a :class:`Deadline`): the
+scenario's own solve, the formula's, and the elastic diagnosis's each get what is left of it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
-import warnings
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pulp
 
+from allocator.errors import SolverError
+from allocator.model.assembly import LP
 from allocator.model.build import ModelBuilder
+from allocator.model.highs_backend import HighsModel, Solution
+from allocator.model.objective import Objective
+from allocator.model.pulp_backend import solve_pulp, solver_version
 from allocator.schema import SolverSpec
 
 
@@ -32,6 +35,29 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+class Deadline:
+    """The run's time budget: every solve (and the steps between) gets what is left of it."""
+
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+        self.end = time.perf_counter() + self.seconds
+
+    def remaining(self) -> float:
+        return self.end - time.perf_counter()
+
+    def check(self, doing: str) -> None:
+        """Raise the time-limit error if the budget is spent."""
+        if self.remaining() <= 0:
+            raise SolverError(time_limit_message(self.seconds, doing))
+
+
+def time_limit_message(seconds: float, doing: str) -> str:
+    return (
+        f"the run stopped at its time limit ({seconds:g} s) while {doing}, without a proven optimum; "
+        "raise solver.time_limit_s or try solver.algorithm=ipm"
+    )
+
+
 @dataclass
 class SolveReport:
     status: Status
@@ -41,6 +67,7 @@ class SolveReport:
     algorithm: str
     seconds: float
     message: str = ""
+    iterations: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,163 +79,113 @@ class SolveReport:
         }
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+def uses_highspy(spec: SolverSpec) -> bool:
+    return spec.name == "highs" and spec.interface == "highspy"
 
 
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Silence C-level stdout (HiGHS prints a banner when its object is created, whatever the options)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+def solve_lp(
+    lp: LP,
+    obj: Objective,
+    spec: SolverSpec,
+    deadline: Deadline,
+    live: HighsModel | None = None,
+    warm: bool = False,
+) -> tuple[SolveReport, Solution]:
+    """Solve ``lp`` under ``obj``; never raises for a solver outcome (see the report's status).
 
-
-class _HiGHS(pulp.HiGHS):
-    """PuLP's in-process HiGHS, without the banner when ``msg`` is off."""
-
-    def createAndConfigureSolver(self, lp):
-        if self.msg:
-            return super().createAndConfigureSolver(lp)
-        with _quiet_stdout():
-            return super().createAndConfigureSolver(lp)
-
-
-def _highs_status(m: ModelBuilder) -> Status:
-    import highspy
-
-    s = m.prob.solverModel.getModelStatus()
-    ms = highspy.HighsModelStatus
-    if s == ms.kOptimal:
-        return Status.OPTIMAL
-    if s in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        return Status.INFEASIBLE
-    if s == ms.kUnbounded:
-        return Status.UNBOUNDED
-    if s in (ms.kTimeLimit, ms.kIterationLimit, ms.kInterrupt):
-        return Status.TIME_LIMIT
-    return Status.ERROR
-
-
-def solve_model(m: ModelBuilder, spec: SolverSpec) -> SolveReport:
-    """Solve with the scenario's solver options; never raises for a solver outcome (see ``status``).
-
+    With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis.
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
-    report = _solve_once(m, spec, presolve=True)
-    if report.status == Status.INFEASIBLE and spec.name == "highs":
-        again = _solve_once(m, spec, presolve=False)
-        again.seconds += report.seconds
-        return again
-    return report
-
-
-def _solve_once(m: ModelBuilder, spec: SolverSpec, presolve: bool) -> SolveReport:
-    t0 = time.perf_counter()
-    if spec.name == "highs":
-        options = {"presolve": "on", **spec.options} if presolve else {**spec.options, "presolve": "off"}
-        solver = _HiGHS(
-            msg=spec.msg,
-            timeLimit=spec.time_limit_s,
-            threads=spec.threads,
-            gapRel=spec.gap_rel,
-            solver=spec.algorithm,
-            random_seed=spec.seed,
-            **options,
-        )
-        version = _version("highspy")
+    if uses_highspy(spec):
+        live = live or HighsModel(lp, obj.cost, spec)
+        sol = live.solve(deadline.remaining(), warm=warm)
+        if sol.status == "infeasible":
+            again = live.solve(deadline.remaining(), presolve=False)
+            again.seconds += sol.seconds
+            sol = again
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            solver = pulp.PULP_CBC_CMD(msg=spec.msg, timeLimit=spec.time_limit_s, threads=spec.threads)
-        version = "bundled with PuLP " + _version("pulp")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            m.prob.solve(solver)
-    except pulp.PulpSolverError as exc:
-        return SolveReport(
-            Status.ERROR, None, spec.name, version, spec.algorithm, time.perf_counter() - t0, str(exc)
-        )
-    seconds = time.perf_counter() - t0
-    if spec.name == "highs":
-        status = _highs_status(m)
-    else:
-        status = {1: Status.OPTIMAL, -1: Status.INFEASIBLE, -2: Status.UNBOUNDED}.get(
-            m.prob.status, Status.ERROR
-        )
-        if status == Status.OPTIMAL and m.prob.sol_status != pulp.LpSolutionOptimal:
-            status = Status.TIME_LIMIT
-    objective = (
-        pulp.value(m.prob.objective) * getattr(m, "objective_norm", 1.0) if status == Status.OPTIMAL else None
+        sol = solve_pulp(lp, obj.cost, spec, max(deadline.remaining(), 1e-3))
+    objective = sol.objective * obj.norm if sol.objective is not None else None
+    report = SolveReport(
+        Status(sol.status),
+        objective,
+        spec.name,
+        solver_version(spec),
+        spec.algorithm,
+        sol.seconds,
+        sol.message,
+        sol.iterations,
     )
-    return SolveReport(status, objective, spec.name, version, spec.algorithm, seconds)
+    return report, sol
 
 
-def allocation_array(m: ModelBuilder) -> np.ndarray:
-    """x[a, t, s] from the solved y values (A x T x S)."""
-    ix = m.y_index
-    values = m.scale * np.array([v.varValue or 0.0 for v in m.y_vars], dtype=float)
-    x = np.zeros((len(m.codes), len(m.years), len(m.streams)))
-    np.add.at(x, (ix["area"], ix["year"], ix["stream"]), values)
-    return np.maximum(x, 0.0)
-
-
-def row_table(m: ModelBuilder) -> pd.DataFrame:
-    """One row per rule constraint: what it belongs to, its dual (value per £ of rhs), slack and breach.
+def row_table(m: ModelBuilder, sol: Solution | None, norm: float) -> pd.DataFrame:
+    """One row per rule row: what it belongs to, its dual (objective per £ of rhs), slack and breach.
 
     ``dual`` is d(objective)/d(rhs) of the maximised objective, per £ (rows are in model units, so the
-    solver's dual is divided by the model's scale); ``slack_gbp`` is how far the row is from its bound and
-    ``breach_gbp`` the soft or elastic slack used, both in £.
+    solver's dual is divided by the model's scale); NaN without a solve (a formula computed directly).
+    ``slack_gbp`` is how far the row is from its bound and ``breach_gbp`` the soft or elastic slack used,
+    both in £. ``x`` may be given instead of a solution through ``sol.x``.
     """
-    maximise = m.prob.sense == pulp.LpMaximize
-    records = []
-    for name, rec in m.rows.items():
-        c = rec.constraint
-        pi = c.pi if c.pi is not None else 0.0
-        # HiGHS solves the minimisation of -objective when maximising: flip back to the objective's sign.
-        dual = (
-            -pi if maximise and m.prob.solver is not None and "HiGHS" in type(m.prob.solver).__name__ else pi
+    blocks = m.rule_blocks()
+    columns = [
+        "rule_id",
+        "kind",
+        "area_code",
+        "year",
+        "stream",
+        "budget",
+        "sense",
+        "dual",
+        "slack_gbp",
+        "breach_gbp",
+    ]
+    if not blocks:
+        return pd.DataFrame(columns=columns)
+    x = sol.x
+    activity = m.asm.activity(x)
+    parts = []
+    codes = np.array([*m.codes, None], dtype=object)
+    for b in blocks:
+        rows = np.arange(b.start, b.start + b.n)
+        act = activity[rows]
+        slack = b.rhs - act if b.sense == "<=" else act - b.rhs
+        breach = x[b.slack].sum(axis=1) if b.slack is not None else np.zeros(b.n)
+        dual = sol.dual[rows] * norm / m.scale if sol.dual is not None else np.full(b.n, np.nan)
+        area = b.area if b.area is not None else np.full(b.n, -1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_id": b.name,
+                    "kind": b.kind,
+                    "area_code": codes[area],
+                    "year": _years(b.year, b.n),
+                    "stream": b.stream if b.stream is not None else None,
+                    "budget": b.budget if b.budget is not None else None,
+                    "sense": b.sense,
+                    "dual": dual,
+                    "slack_gbp": m.scale * slack,
+                    "breach_gbp": m.scale * breach,
+                }
+            )
         )
-        breach = m.scale * sum((s.varValue or 0.0) for s in rec.slack)
-        records.append(
-            {
-                "constraint": name,
-                "rule_id": rec.rule_id,
-                "kind": rec.kind,
-                "area_code": rec.area_code,
-                "year": rec.year,
-                "stream": rec.stream,
-                "budget": rec.budget,
-                "sense": rec.sense,
-                "dual": float(dual) * getattr(m, "objective_norm", 1.0) / m.scale,
-                "slack_gbp": m.scale * float(c.slack) if c.slack is not None else 0.0,
-                "breach_gbp": float(breach),
-            }
-        )
-    return pd.DataFrame.from_records(
-        records,
-        columns=[
-            "constraint",
-            "rule_id",
-            "kind",
-            "area_code",
-            "year",
-            "stream",
-            "budget",
-            "sense",
-            "dual",
-            "slack_gbp",
-            "breach_gbp",
-        ],
-    )
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _years(year: np.ndarray | None, n: int) -> pd.arrays.IntegerArray:
+    if year is None:
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    return pd.arrays.IntegerArray(np.maximum(year, 0).astype(np.int64), year < 0)
+
+
+def raise_for(report: SolveReport, what: str, seconds_allowed: float) -> None:
+    """The error for a solve that did not reach an optimum (infeasibility is handled by the caller)."""
+    if report.status == Status.TIME_LIMIT:
+        raise SolverError(time_limit_message(seconds_allowed, what))
+    raise SolverError(f"the solver failed while {what} ({report.status.value}). {report.message}".strip())
+
+
+def solution_from_values(x: np.ndarray) -> Solution:
+    """A solution made of column values alone (no duals): for allocations computed without a solve."""
+    return Solution("optimal", x, None, None, 0.0)

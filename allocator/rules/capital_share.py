@@ -50,14 +50,17 @@ class CapitalShare(RuleKind[CapitalShareSpec]):
         if "capital" not in m.budgets:
             return
         lo, hi = self.spec.lo, self.spec.hi
-        for code in m.areas_for(self):
-            for year in m.years_for(self):
-                capital, total = m.budget_total(code, year, "capital"), m.total(code, year)
-                where = {"area_code": code, "year": year, "budget": "capital"}
-                if lo > 0:
-                    m.constrain(self, (code, year, "lo"), capital - lo * total, ">=", 0.0, **where)
-                if hi < 1:
-                    m.constrain(self, (code, year, "hi"), capital - hi * total, "<=", 0.0, **where)
+        a, t = m.cells(self)
+        capital, total = m.budget_total(a, t, m.budget_index("capital")), m.total(a, t)
+        key, year = (m.code(a), m.year(t)), m.year(t)
+        if lo > 0:
+            m.constrain(
+                self, (*key, "lo"), capital - total * lo, ">=", 0.0, area=a, year=year, budget="capital"
+            )
+        if hi < 1:
+            m.constrain(
+                self, (*key, "hi"), capital - total * hi, "<=", 0.0, area=a, year=year, budget="capital"
+            )
 
     def _covered(self, settlement: Any) -> pd.DataFrame:
         totals = settlement.area_year_totals()

@@ -40,12 +40,10 @@ class Ceiling(RuleKind[CeilingSpec]):
     spec_model: ClassVar = CeilingSpec
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
-        gamma = expand(self.spec.gamma, years)
-        for code in m.areas_for(self):
-            for year in years:
-                bound = (1.0 + gamma[year]) * m.previous_total(code, year)
-                m.constrain(self, (code, year), m.total(code, year), "<=", bound, area_code=code, year=year)
+        a, t = m.cells(self)
+        bound = m.previous_total(a, t) * (1.0 + m.dated(self.spec.gamma, t))
+        year = m.year(t)
+        m.constrain(self, (m.code(a), year), m.total(a, t), "<=", bound, area=a, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
         totals = settlement.area_year_totals()

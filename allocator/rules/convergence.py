@@ -41,12 +41,10 @@ class Convergence(RuleKind[ConvergenceSpec]):
     spec_model: ClassVar = ConvergenceSpec
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
-        kappa = expand(self.spec.kappa, years)
-        for code in m.areas_for(self):
-            for year in years:
-                bound = (1.0 - kappa[year]) * m.formula_target(code, year)
-                m.constrain(self, (code, year), m.total(code, year), ">=", bound, area_code=code, year=year)
+        a, t = m.cells(self)
+        bound = (1.0 - m.dated(self.spec.kappa, t)) * m.formula_target(a, t)
+        year = m.year(t)
+        m.constrain(self, (m.code(a), year), m.total(a, t), ">=", bound, area=a, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
         totals = settlement.area_year_totals()

@@ -44,10 +44,11 @@ class Envelope(RuleKind[EnvelopeSpec]):
 
     def add(self, m: Any) -> None:
         sense = "==" if self.spec.must_allocate else "<="
-        for year in m.years_for(self):
-            bound = self.bound(m.envelope(self.spec.budget, year))
-            lhs = m.national_total(year, self.spec.budget)
-            m.constrain(self, (year,), lhs, sense, bound, year=year, budget=self.spec.budget)
+        budget = self.spec.budget
+        t = m.year_indices(self)
+        bound = self.bound(m.envelope(budget, t))
+        lhs = m.national_total(t, m.budget_index(budget))
+        m.constrain(self, (m.year(t),), lhs, sense, bound, year=m.year(t), budget=budget)
 
     def check(self, settlement: Any) -> RuleCheck:
         alloc = settlement.allocations

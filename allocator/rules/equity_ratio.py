@@ -40,14 +40,11 @@ class EquityRatio(RuleKind[EquityRatioSpec]):
     spec_model: ClassVar = EquityRatioSpec
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
-        rho = expand(self.spec.rho, years)
-        people = sum(m.population(code) for code in m.codes)
-        for code in m.areas_for(self):
-            share = m.population(code) / people
-            for year in years:
-                bound = rho[year] * share * m.national_total(year)
-                m.constrain(self, (code, year), m.total(code, year), "<=", bound, area_code=code, year=year)
+        a, t = m.cells(self)
+        share = m.population(a) / float(m.inputs.population.sum())
+        bound = m.national_total(t) * (m.dated(self.spec.rho, t) * share)
+        year = m.year(t)
+        m.constrain(self, (m.code(a), year), m.total(a, t), "<=", bound, area=a, year=year)
 
     def national_per_head(self, settlement: Any) -> pd.Series:
         """N[t] / P by year, over every recipient area."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
@@ -58,18 +59,15 @@ class Floor(RuleKind[FloorSpec]):
         return out
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
+        a, t = m.cells(self)
         inflation = dict(zip(m.years, m.inputs.inflation.tolist(), strict=True))
-        factor = self.factors(years, inflation, m.scenario.amounts)
-        spending_power = self.spec.basis == "spending_power"
-        for code in m.areas_for(self):
-            for year in years:
-                lhs = m.total(code, year)
-                previous = m.previous_total(code, year)
-                if spending_power:
-                    lhs = lhs + m.own(code, year)
-                    previous = previous + m.own_previous(code, year)
-                m.constrain(self, (code, year), lhs, ">=", factor[year] * previous, area_code=code, year=year)
+        factor = self.factors(m.years_for(self), inflation, m.scenario.amounts)
+        f = np.array([factor.get(y, 0.0) for y in m.years])[t]
+        lhs, previous = m.total(a, t), m.previous_total(a, t)
+        if self.spec.basis == "spending_power":
+            lhs, previous = lhs + m.own(a, t), previous + m.own_previous(a, t)
+        year = m.year(t)
+        m.constrain(self, (m.code(a), year), lhs, ">=", previous * f, area=a, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
         totals = settlement.area_year_totals()

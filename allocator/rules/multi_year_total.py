@@ -45,7 +45,8 @@ class MultiYearTotal(RuleKind[MultiYearTotalSpec]):
 
     def add(self, m: Any) -> None:
         budget = self.spec.budget
-        lhs = sum(m.national_total(year, budget) for year in m.years_for(self))
+        t = m.year_indices(self)
+        lhs = m.national_total_over(t, m.budget_index(budget))
         sense = "==" if self.spec.must_allocate else "<="
         m.constrain(self, (budget,), lhs, sense, self.spec.amount_gbp, budget=budget)
 

@@ -51,21 +51,25 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
     spec_model: ClassVar = NeighbourParitySpec
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
-        tau = expand(self.spec.tau, years)
+        t = m.year_indices(self)
         people = float(m.inputs.population.sum())
+        index = m.inputs.index()
         pairs = neighbour_pairs(m.inputs.adjacency, m.areas_for(self))
-        for year in years:
-            national = m.national_total(year)
-            for a, b in pairs:
-                pa, pb = m.population(a), m.population(b)
-                if pa <= 0 or pb <= 0:
-                    continue
-                xa, xb = m.total(a, year), m.total(b, year)
-                up = m.combine((1.0, xa), (-pa / pb, xb), (-tau[year] * pa / people, national))
-                down = m.combine((1.0, xb), (-pb / pa, xa), (-tau[year] * pb / people, national))
-                m.constrain(self, (a, b, year, "up"), up, "<=", 0.0, area_code=a, year=year)
-                m.constrain(self, (a, b, year, "down"), down, "<=", 0.0, area_code=b, year=year)
+        ia = np.array([index[a] for a, _ in pairs], dtype=np.int64)
+        ib = np.array([index[b] for _, b in pairs], dtype=np.int64)
+        pa, pb = m.population(ia), m.population(ib)
+        ok = (pa > 0) & (pb > 0)
+        ia, ib, pa, pb = ia[ok], ib[ok], pa[ok], pb[ok]
+        tt, pair = np.repeat(t, len(ia)), np.tile(np.arange(len(ia)), len(t))
+        a, b, pa, pb = ia[pair], ib[pair], pa[pair], pb[pair]
+        tau = m.dated(self.spec.tau, tt)
+        xa, xb, national = m.total(a, tt), m.total(b, tt), m.national_total(tt)
+        year = m.year(tt)
+        up = xa - xb * (pa / pb) - national * (tau * pa / people)
+        down = xb - xa * (pb / pa) - national * (tau * pb / people)
+        key = (m.code(a), m.code(b), year)
+        m.constrain(self, (*key, "up"), up, "<=", 0.0, area=a, year=year)
+        m.constrain(self, (*key, "down"), down, "<=", 0.0, area=b, year=year)
 
     def _gaps(self, settlement: Any) -> pd.DataFrame:
         """Per covered pair and year: the per-head gap, the national £ per head, and the population and

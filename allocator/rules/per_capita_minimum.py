@@ -34,13 +34,10 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
     spec_model: ClassVar = PerCapitaMinimumSpec
 
     def add(self, m: Any) -> None:
-        years = m.years_for(self)
-        mu = expand(self.spec.mu_gbp_per_head, years)
-        for code in m.areas_for(self):
-            people = m.population(code)
-            for year in years:
-                bound = mu[year] * people
-                m.constrain(self, (code, year), m.total(code, year), ">=", bound, area_code=code, year=year)
+        a, t = m.cells(self)
+        bound = m.dated(self.spec.mu_gbp_per_head, t) * m.population(a)
+        year = m.year(t)
+        m.constrain(self, (m.code(a), year), m.total(a, t), ">=", bound, area=a, year=year)
 
     def check(self, settlement: Any) -> RuleCheck:
         totals = settlement.area_year_totals()

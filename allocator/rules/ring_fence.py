@@ -6,6 +6,7 @@ import difflib
 import math
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
@@ -62,22 +63,13 @@ class RingFence(RuleKind[RingFenceSpec]):
     def add(self, m: Any) -> None:
         stream = self.spec.stream
         budget = m.scenario.streams[stream].budget
-        years = m.years_for(self)
-        bound = self.bounds(years, lambda y: m.envelope(budget, y))
-        codes = m.areas_for(self)
+        t = m.year_indices(self)
+        by_year = self.bounds(m.years_for(self), lambda y: float(m.envelope(budget, m.years.index(y))))
+        bound = np.array([by_year[y] for y in m.year(t).tolist()])
+        lhs = m.national_stream_total(t, m.streams.index(stream), m.area_indices(self))
         sense = ">=" if self.spec.sense == "min" else "<="
-        for year in years:
-            if len(codes) == len(m.codes):
-                lhs = m.national_stream_total(year, stream)
-            else:
-                lhs = 0.0
-                for code in codes:
-                    x = m.stream_amount(code, year, stream)
-                    if x is not None:  # ineligible areas get none of the stream
-                        lhs += x
-            m.constrain(
-                self, (stream, year), lhs, sense, bound[year], year=year, stream=stream, budget=budget
-            )
+        year = m.year(t)
+        m.constrain(self, (stream, year), lhs, sense, bound, year=year, stream=stream, budget=budget)
 
     def _totals(self, settlement: Any) -> tuple[pd.Series, pd.Series]:
         """The stream's total over covered areas and the bound, by covered year."""

@@ -44,26 +44,34 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
 
     def add(self, m: Any) -> None:
         inp, beta = m.inputs, self.spec.beta
-        index = inp.index()
-        for code in m.areas_for(self):
-            ai = index[code]
-            base_total = float(inp.base[ai].sum())
-            if inp.integrated[ai] or base_total <= 0:
-                continue
-            for year in m.years_for(self):
-                total = m.total(code, year)
-                for si, stream in enumerate(m.streams):
-                    x = m.stream_amount(code, year, stream)
-                    if x is None:
-                        continue
-                    sh = float(inp.base[ai, si]) / base_total
-                    where = {"area_code": code, "year": year, "stream": stream}
-                    if sh - beta > 0:
-                        lhs = m.combine((1.0, x), (-(sh - beta), total))
-                        m.constrain(self, (code, year, stream, "lo"), lhs, ">=", 0.0, **where)
-                    if sh + beta < 1:
-                        lhs = m.combine((1.0, x), (-(sh + beta), total))
-                        m.constrain(self, (code, year, stream, "hi"), lhs, "<=", 0.0, **where)
+        areas = m.area_indices(self)
+        base_total = inp.base.sum(axis=1)
+        areas = areas[~inp.integrated[areas] & (base_total[areas] > 0)]
+        t = m.year_indices(self)
+        s = np.arange(len(m.streams))
+        a, t, s = (g.ravel() for g in np.meshgrid(areas, t, s, indexing="ij"))
+        keep = m.eligible(a, s)
+        a, t, s = a[keep], t[keep], s[keep]
+        sh = inp.base[a, s] / base_total[a]
+        x, total = m.stream_amount(a, t, s), m.total(a, t)
+        streams = np.array(m.streams, dtype=object)
+        for side, share, sense, rows in (
+            ("lo", sh - beta, ">=", sh - beta > 0),
+            ("hi", sh + beta, "<=", sh + beta < 1),
+        ):
+            i = np.nonzero(rows)[0]
+            year = m.year(t[i])
+            lhs = x.take(i) - total.take(i) * share[i]
+            m.constrain(
+                self,
+                (m.code(a[i]), year, streams[s[i]], side),
+                lhs,
+                sense,
+                0.0,
+                area=a[i],
+                year=year,
+                stream=streams[s[i]],
+            )
 
     def _misses(self, settlement: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Below-lower and above-upper £ per covered (area_code, year, stream), and each row's X."""

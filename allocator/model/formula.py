@@ -1,0 +1,178 @@
+"""The formula allocation (the incumbent method), complete and unique, computed without an LP where it can.
+
+Definition (published in docs/model.md, section 6). Year by year, in order, each year's formula allocation
+takes the earlier years' as given, as settlements are made (a floor or a pace-of-change cap is against
+last year's actual settlement):
+
+1. the year's budget totals ``X[a,t,b]`` are as close as the rules allow to the phased targets
+   ``Phi[a,t,b]`` (least ``sum_(a,b) |X - Phi|`` plus soft rules' penalties), while the later years can
+   still meet their rules;
+2. among those, the *relaxed formula* ``R`` where it is one: gains scaled back pro rata, one give-up share
+   per year and budget; areas held by a bound on their total (a floor, a minimum, a ceiling...) give up
+   less (or more) by one share of their own across their budgets; money the targets cannot take shared
+   pro rata to the targets; the stream split within a budget is the national baseline shares, capped at
+   each stream's capacity (``allocator/model/prorata.py``). ``R`` is computed under the rules that are
+   bounds on one area's totals and on the national totals;
+3. otherwise (other rules, such as neighbour parity, a ring-fence or a stream mix, hold the allocation
+   away from ``R``) the allocation of step 1 nearest ``R``: least weighted ``sum |x - R|`` over areas and
+   streams (``allocator/model/formula_lp.py``).
+
+So when ``R`` meets every rule it is the formula allocation, exactly, with no solver: every allocation of
+least distance under the bounds alone is at least as far from the targets, and ``R`` meets the other
+rules too. This module computes ``R`` and checks it against every row of the formula's LP (its own
+model, with one column per area, year and stream rather than response segments).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator.model.build import ModelBuilder
+from allocator.model.formula_rows import RuleRows
+from allocator.model.inputs import ModelInputs
+from allocator.model.prorata import YearProblem, clip_fill, solve_year
+from allocator.rules import make_rule
+
+ROW_TOL = 1e-6
+"""How far (model units: £1 at a national settlement's scale) a row of the formula model may miss its
+bound in the directly computed allocation before the LP is used instead."""
+
+
+@dataclass
+class FormulaAllocation:
+    x: np.ndarray
+    """A x T x S, £."""
+    method: str
+    """``direct`` (no solver) or ``lp``."""
+    seconds: float
+    rows: pd.DataFrame | None = None
+    """The formula model's rule rows at the allocation (duals only when the LP was solved)."""
+    model: ModelBuilder | None = None
+
+
+def build_formula_model(inputs: ModelInputs) -> ModelBuilder:
+    """The formula's LP: one column per (area, year, stream), every rule of the scenario."""
+    m = ModelBuilder(inputs, segments=False)
+    for rule_id, spec in inputs.scenario.rules.items():
+        make_rule(rule_id, spec).add(m)
+    return m
+
+
+def split_streams(
+    m: ModelBuilder, budget_amounts: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray | None:
+    """x[a, s] for one year (model units): each budget amount over its streams pro rata to the national
+    baseline shares, within each stream's bounds (its capacity, and rows such as a stream mix)."""
+    inp = m.inputs
+    x = np.zeros(lo.shape)
+    for b in range(len(m.budgets)):
+        cols = np.nonzero(inp.stream_budget == b)[0]
+        weight = inp.mix_share[:, cols] * inp.eligible[:, cols]
+        part = clip_fill(budget_amounts[:, b], weight, lo[:, cols], hi[:, cols])
+        if part is None:
+            return None
+        x[:, cols] = part
+    return x
+
+
+def column_values(m: ModelBuilder, x: np.ndarray) -> np.ndarray:
+    """Every column's value (model units) at allocation ``x`` (A x T x S, model units); slacks 0."""
+    v = np.zeros(m.asm.n_cols)
+    ix = m.y_index
+    v[m.y_cols] = x[ix["area"], ix["year"], ix["stream"]]
+    budgets = np.stack(
+        [x[:, :, m.inputs.stream_budget == b].sum(axis=2) for b in range(len(m.budgets))], axis=2
+    )
+    v[m.X_col] = budgets
+    v[m.N_col] = budgets.sum(axis=0)
+    return v
+
+
+def relaxed_formula(
+    m: ModelBuilder,
+    rows: RuleRows,
+    years: range,
+    known: np.ndarray,
+    x: np.ndarray,
+    shares: dict | None = None,
+) -> bool:
+    """Fill ``x`` (A x T x S, model units) and ``known`` with ``R`` for ``years``, in order; False if a
+    year cannot be computed directly (``x`` is then filled up to that year). ``shares`` (year -> the
+    budgets' shares) seeds the search, from an earlier computation, and receives the shares found."""
+    n = len(rows.col_t)
+    shares = {} if shares is None else shares
+    last = None
+    for t in years:
+        problem = rows.year_problem(t, known)
+        amounts = solve_year(problem, shares.get(t, last)) if problem is not None else None
+        if amounts is None or not _least_distance(problem, amounts):
+            return False
+        shares[t] = last = problem.shares
+        # the year's totals are now known: stream rows of one area become bounds on its streams
+        totals = known.copy()
+        totals[m.X_col[:, t, :].ravel()] = amounts.ravel()
+        totals[m.N_col[t]] = amounts.sum(axis=0)
+        bounds = rows.stream_bounds(t, totals)
+        split = split_streams(m, amounts, *bounds) if bounds is not None else None
+        if split is None:
+            return False
+        x[:, t, :] = split
+        values = column_values(m, x)[:n]
+        in_t = rows.col_t == t
+        known[in_t] = values[in_t]
+    return True
+
+
+def _least_distance(problem: YearProblem, amounts: np.ndarray) -> bool:
+    """Whether moving areas' splits into their bounds kept the distance of the shares' allocation, the
+    least any allocation within the other bounds has: only then is the result of least distance."""
+    if problem.project is None or not getattr(problem.project.__self__, "moved", True):
+        return True
+    free = solve_year(dataclasses.replace(problem, project=None), problem.shares)
+    if free is None:
+        return False
+    distance = np.abs(amounts - problem.phi).sum()
+    least = np.abs(free - problem.phi).sum()
+    return bool(distance <= least + 1e-9 * max(1.0, least))
+
+
+def meets_every_row(m: ModelBuilder, v: np.ndarray) -> bool:
+    """Whether column values ``v`` (slacks 0) meet every row of ``m`` within ``ROW_TOL``."""
+    act = m.asm.activity(v)
+    lo, hi = m.asm.row_bounds()
+    tol = ROW_TOL + 1e-9 * np.maximum(
+        np.abs(np.where(np.isfinite(lo), lo, 0)), np.abs(np.where(np.isfinite(hi), hi, 0))
+    )
+    return bool(((act >= lo - tol) & (act <= hi + tol)).all())
+
+
+def formula_allocation(
+    inputs: ModelInputs, spec, deadline, with_rows: bool = False, shares: dict | None = None
+) -> FormulaAllocation:
+    """The formula allocation of a scenario: ``R`` when it meets every rule, else the LP's.
+
+    ``with_rows``: also the table of the formula model's rows at the allocation (a formula-mode run
+    reports it). ``shares``: budgets' shares by year from an earlier computation, to start from (a
+    re-solve); updated with the shares found.
+    """
+    t0 = time.perf_counter()
+    m = build_formula_model(inputs)
+    rows = RuleRows(m)
+    n_t = len(m.years)
+    x = np.zeros((len(m.codes), n_t, len(m.streams)))
+    known = np.full(m.asm.n_cols, np.nan)
+    if relaxed_formula(m, rows, range(n_t), known, x, shares):
+        v = column_values(m, x)
+        if meets_every_row(m, v):
+            from allocator.model.solve import row_table, solution_from_values
+
+            table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
+            return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table, m)
+    from allocator.model.formula_lp import formula_by_lp
+
+    return formula_by_lp(m, rows, spec, deadline, t0)
