@@ -133,7 +133,7 @@ def run(
     from allocator.errors import AllocatorError
     from allocator.output_folder import check_target
     from allocator.progress import Progress
-    from allocator.run_folder import write_run
+    from allocator.run_outputs import write_run
     from allocator.scenario import load_scenario
 
     with handle_errors(debug):

@@ -1,6 +1,6 @@
 """Solve a scenario: geography -> inputs -> model -> solve (the scenario's objective) -> the formula
-allocation -> settlement -> verify. Infeasible scenarios get the elastic diagnosis (InfeasibleError,
-exit 3); solver trouble and the time limit raise SolverError (exit 4).
+allocation -> the verified settlement (built once by ``allocator.results``). Infeasible scenarios get the
+elastic diagnosis (InfeasibleError, exit 3); solver trouble and the time limit raise SolverError (exit 4).
 
 :class:`Model` keeps the scenario's LP alive in HiGHS, so a what-if that changes numbers only (an
 envelope, a rule parameter, an effect, a weight) is pushed into the live model as new bounds, costs and
@@ -23,31 +23,20 @@ import numpy as np
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
 from allocator.geography.fit import check_fit
-from allocator.model.build import ModelBuilder
+from allocator.model.build import ModelBuilder, build_model
 from allocator.model.elastic import diagnose
 from allocator.model.formula import formula_allocation
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel
-from allocator.model.inputs import ModelInputs, build_inputs
+from allocator.model.inputs import build_inputs
 from allocator.model.objective import Objective, add_deviations, objective
 from allocator.model.solve import Deadline, SolveReport, Status, raise_for, row_table, solve_lp, uses_highspy
 from allocator.progress import Progress
-from allocator.results import make_settlement
-from allocator.rules import make_rule
+from allocator.results import Solved, make_settlement
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
 
 logger = logging.getLogger(__name__)
-
-
-def build_model(inputs: ModelInputs, elastic: bool = False) -> ModelBuilder:
-    """The scenario's LP with every rule added (response segments; a slack on every row if elastic)."""
-    m = ModelBuilder(inputs, elastic=elastic)
-    t0 = time.perf_counter()
-    for rule_id, spec in inputs.scenario.rules.items():
-        make_rule(rule_id, spec).add(m)
-    m.build_seconds += time.perf_counter() - t0
-    return m
 
 
 class Model:
@@ -219,18 +208,8 @@ class Model:
                 formula.method,
                 formula.seconds,
             )
-        t0 = time.perf_counter()
-        settlement = make_settlement(inputs, self.geography, x, formula.x, rows, report, self.lp_rows)
-        settlement.summary["solve"]["formula_method"] = formula.method
-        settlement.verify()
-        timings["tables_s"] = time.perf_counter() - t0
-        settlement.summary["verification"] = {
-            "passed": settlement.verified,
-            "rules_checked": len(settlement.verification),
-            "failed": settlement.verification.loc[~settlement.verification["passed"], "rule_id"].tolist(),
-        }
-        settlement.timings = timings
-        return settlement
+        solved = Solved(x, formula.x, rows, report, formula.method, self.lp_rows)
+        return make_settlement(inputs, self.geography, solved, timings)
 
     def _raise_infeasible(self, deadline: Deadline) -> None:
         sc = self.scenario
@@ -263,4 +242,4 @@ def solve(
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-__all__ = ["Model", "SolverError", "build_model", "solve"]
+__all__ = ["Model", "SolverError", "solve"]

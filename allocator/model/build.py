@@ -29,9 +29,10 @@ import numpy as np
 from allocator.model.assembly import Assembly, RowBlock, lp_name, safe
 from allocator.model.inputs import ModelInputs
 from allocator.model.linear import Terms, stack
+from allocator.rules import make_rule
 from allocator.selectors import expand, select, years_covered
 
-__all__ = ["ModelBuilder", "lp_name", "model_scale"]
+__all__ = ["ModelBuilder", "build_model", "lp_name", "model_scale"]
 
 
 def model_scale(largest_amount: float) -> float:
@@ -347,3 +348,14 @@ class ModelBuilder:
         x = np.zeros((len(self.codes), len(self.years), len(self.streams)))
         np.add.at(x, (ix["area"], ix["year"], ix["stream"]), self.scale * values[self.y_cols])
         return np.maximum(x, 0.0)
+
+
+def build_model(inputs: ModelInputs, elastic: bool = False, segments: bool = True) -> ModelBuilder:
+    """The scenario's LP with every rule added: response segments (one column per area, year and stream
+    with ``segments=False``, the formula's model), and a slack on every rule row if ``elastic``."""
+    m = ModelBuilder(inputs, elastic=elastic, segments=segments)
+    t0 = time.perf_counter()
+    for rule_id, spec in inputs.scenario.rules.items():
+        make_rule(rule_id, spec).add(m)
+    m.build_seconds += time.perf_counter() - t0
+    return m

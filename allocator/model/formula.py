@@ -32,11 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.model.build import ModelBuilder
+from allocator.model.build import ModelBuilder, build_model
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import ModelInputs
 from allocator.model.prorata import YearProblem, clip_fill, solve_year
-from allocator.rules import make_rule
 
 ROW_TOL = 1e-6
 """How far (model units: £1 at a national settlement's scale) a row of the formula model may miss its
@@ -57,10 +56,7 @@ class FormulaAllocation:
 
 def build_formula_model(inputs: ModelInputs) -> ModelBuilder:
     """The formula's LP: one column per (area, year, stream), every rule of the scenario."""
-    m = ModelBuilder(inputs, segments=False)
-    for rule_id, spec in inputs.scenario.rules.items():
-        make_rule(rule_id, spec).add(m)
-    return m
+    return build_model(inputs, segments=False)
 
 
 def split_streams(

@@ -14,7 +14,7 @@ Every sheet has a bold, frozen header row, an autofilter, column widths from its
 setup (landscape A4, one page wide, the header row repeated). Every text cell is made safe by
 ``allocator.safe_text.spreadsheet_cell`` (no formula can start in a cell).
 
-The file is deterministic: the document's date is fixed (``allocator.reports.FIXED_DATE``) and XlsxWriter
+The file is deterministic: the document's date is fixed (``allocator.file_date.FIXED_DATE``) and XlsxWriter
 stamps every zip entry with the same date, so the same settlement gives the same bytes.
 """
 
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from allocator.reports import FIXED_DATE
+from allocator.file_date import FIXED_DATE
 from allocator.reports.context import ReportContext
 from allocator.reports.excel_sheets import (
     COUNT,
