@@ -25,7 +25,7 @@ from allocator.geography import Geography
 from allocator.geography.fit import check_fit
 from allocator.model.build import ModelBuilder, build_model
 from allocator.model.elastic import diagnose
-from allocator.model.formula import formula_allocation
+from allocator.model.formula_allocation import formula_allocation
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel
 from allocator.model.inputs import build_inputs

@@ -20,13 +20,13 @@ last year's actual settlement):
 So when ``R`` meets every rule it is the formula allocation, exactly, with no solver: every allocation of
 least distance under the bounds alone is at least as far from the targets, and ``R`` meets the other
 rules too. This module computes ``R`` and checks it against every row of the formula's LP (its own
-model, with one column per area, year and stream rather than response segments).
+model, with one column per area, year and stream rather than response segments);
+``allocator/model/formula_allocation.py`` takes ``R`` when it meets them, else the LP's allocation.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,30 +145,3 @@ def meets_every_row(m: ModelBuilder, v: np.ndarray) -> bool:
         np.abs(np.where(np.isfinite(lo), lo, 0)), np.abs(np.where(np.isfinite(hi), hi, 0))
     )
     return bool(((act >= lo - tol) & (act <= hi + tol)).all())
-
-
-def formula_allocation(
-    inputs: ModelInputs, spec, deadline, with_rows: bool = False, shares: dict | None = None
-) -> FormulaAllocation:
-    """The formula allocation of a scenario: ``R`` when it meets every rule, else the LP's.
-
-    ``with_rows``: also the table of the formula model's rows at the allocation (a formula-mode run
-    reports it). ``shares``: budgets' shares by year from an earlier computation, to start from (a
-    re-solve); updated with the shares found.
-    """
-    t0 = time.perf_counter()
-    m = build_formula_model(inputs)
-    rows = RuleRows(m)
-    n_t = len(m.years)
-    x = np.zeros((len(m.codes), n_t, len(m.streams)))
-    known = np.full(m.asm.n_cols, np.nan)
-    if relaxed_formula(m, rows, range(n_t), known, x, shares):
-        v = column_values(m, x)
-        if meets_every_row(m, v):
-            from allocator.model.solve import row_table, solution_from_values
-
-            table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
-            return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table, m)
-    from allocator.model.formula_lp import formula_by_lp
-
-    return formula_by_lp(m, rows, spec, deadline, t0)

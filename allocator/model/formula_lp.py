@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model.build import ModelBuilder
-from allocator.model.formula import FormulaAllocation, RuleRows, relaxed_formula, split_streams
+from allocator.model.formula import FormulaAllocation, relaxed_formula, split_streams
+from allocator.model.formula_rows import RuleRows
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
