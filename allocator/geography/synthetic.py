@@ -24,8 +24,8 @@ import shapely
 
 from allocator.errors import InputError, Problem
 from allocator.file_date import FIXED_DATE, fixed_gdal_date, gdal_config
+from allocator.geography.synthetic_codes import COUNTRY
 from allocator.geography.synthetic_geometry import (
-    Graph,
     adjacency,
     outline,
     place_cores,
@@ -33,7 +33,8 @@ from allocator.geography.synthetic_geometry import (
     sample_sites,
     voronoi_cells,
 )
-from allocator.geography.synthetic_hierarchy import COUNTRY, build_hierarchy, plan_tiers
+from allocator.geography.synthetic_graph import Graph
+from allocator.geography.synthetic_hierarchy import build_hierarchy, plan_tiers
 from allocator.geography.synthetic_tables import (
     DECIMALS,
     STREAMS,
