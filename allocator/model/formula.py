@@ -127,9 +127,9 @@ def relaxed_formula(
 def _least_distance(problem: YearProblem, amounts: np.ndarray) -> bool:
     """Whether moving areas' splits into their bounds kept the distance of the shares' allocation, the
     least any allocation within the other bounds has: only then is the result of least distance."""
-    if problem.project is None or not getattr(problem.project.__self__, "moved", True):
+    if problem.split is None or not problem.split.moved:
         return True
-    free = solve_year(dataclasses.replace(problem, project=None), problem.shares)
+    free = solve_year(dataclasses.replace(problem, split=None), problem.shares)
     if free is None:
         return False
     distance = np.abs(amounts - problem.phi).sum()

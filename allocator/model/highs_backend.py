@@ -76,7 +76,9 @@ def _check(status: Any, what: str) -> None:
         raise RuntimeError(f"HiGHS refused {what}")
 
 
-def _status(h: Any) -> str:
+def status_of(h: Any) -> str:
+    """A ``Highs`` object's model status as ``Solution.status`` (``optimal``, ``infeasible``...); PuLP's
+    HiGHS interface is read through it too, since PuLP reports a time limit as optimal."""
     import highspy
 
     s = h.getModelStatus()
@@ -233,7 +235,7 @@ class HighsModel:
             del thread
             return Solution("time_limit", None, None, None, seconds, message="the solver did not stop")
         self.solved = True
-        status = _status(h)
+        status = status_of(h)
         info = h.getInfo()
         iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
         if status != "optimal":

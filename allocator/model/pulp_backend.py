@@ -17,7 +17,7 @@ import numpy as np
 import pulp
 
 from allocator.model.assembly import LP
-from allocator.model.highs_backend import Solution, quiet_stdout
+from allocator.model.highs_backend import Solution, quiet_stdout, status_of
 from allocator.schema import SolverSpec
 
 _NEW = object.__new__
@@ -140,9 +140,7 @@ def solve_pulp(lp: LP, cost: np.ndarray, spec: SolverSpec, time_limit_s: float) 
         return Solution("error", None, None, None, time.perf_counter() - t0, message=str(exc))
     seconds = time.perf_counter() - t0
     if spec.name == "highs":
-        from allocator.model.highs_backend import _status
-
-        status = _status(prob.solverModel)
+        status = status_of(prob.solverModel)
     else:
         status = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(prob.status, "error")
         if status == "optimal" and prob.sol_status != pulp.LpSolutionOptimal:

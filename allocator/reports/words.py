@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from allocator.rules import KINDS, make_rule
+from allocator.rules.ring_fence import RingFenceSpec
 from allocator.units import fy, fy_list, fy_range, money, per_head, plural
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def holdings_by_area(
         rule_id, kind = str(rule_id), str(kind)
         if (rule_id, kind) not in texts:
             spec = scenario.rules.get(rule_id)
-            description = getattr(spec, "description", "") if spec is not None else ""
+            description = spec.description if spec is not None else ""
             texts[rule_id, kind] = (
                 rule_label(rule_id, kind, scenario),
                 requirement(rule_id, scenario),
@@ -201,8 +202,8 @@ def national_prices(s: Settlement) -> list[str]:
             what = f"£1m more {r.budget}{when}"
         elif kind == "multi_year_total":
             what = f"£1m more in the {r.budget} multi-year total ({humanise(str(r.rule_id))})"
-        elif kind == "ring_fence" and spec is not None:
-            bound = "at least" if getattr(spec, "sense", "min") == "min" else "at most"
+        elif isinstance(spec, RingFenceSpec):
+            bound = "at least" if spec.sense == "min" else "at most"
             what = f"£1m more in the ring-fence on {stream_label(spec.stream, s.scenario)} ({bound}){when}"
         else:
             what = f"£1m more under {rule_label(str(r.rule_id), kind, s.scenario)}{when}"
