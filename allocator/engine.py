@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import NoReturn
 
 import numpy as np
 
@@ -33,7 +33,8 @@ from allocator.model.objective import Objective, add_deviations, objective
 from allocator.model.solve import Deadline, SolveReport, Status, raise_for, row_table, solve_lp, uses_highspy
 from allocator.progress import Progress
 from allocator.results import Solved, make_settlement
-from allocator.schema import Scenario
+from allocator.scenario_layers import Overrides
+from allocator.schema import Scenario, SolverSpec
 from allocator.settlement import Settlement
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Model:
         deadline, self._deadline = self._deadline, None
         return self._settle(deadline or Deadline(self.scenario.solver.time_limit_s), warm=False)
 
-    def resolve(self, overrides: dict[str, Any] | list[str]) -> Settlement:
+    def resolve(self, overrides: Overrides) -> Settlement:
         """The settlement of this scenario with ``overrides`` (dotted keys, as ``--set``).
 
         Changed numbers are pushed into the live LP and it is re-solved from its last basis; a change of
@@ -136,7 +137,7 @@ class Model:
         self.timings["resolve_build_s"] = time.perf_counter() - t0
         return self._settle(deadline, warm=warm)
 
-    def _patch(self, old: ModelBuilder | None, old_solver: Any) -> bool:
+    def _patch(self, old: ModelBuilder | None, old_solver: SolverSpec) -> bool:
         """Push the new model's numbers into the live one if only numbers changed; True if it did."""
         live, new = self._live, self.m
         if live is None or old is None or new is None or live.abandoned:
@@ -211,7 +212,7 @@ class Model:
         solved = Solved(x, formula.x, rows, report, formula.method, self.lp_rows)
         return make_settlement(inputs, self.geography, solved, timings)
 
-    def _raise_infeasible(self, deadline: Deadline) -> None:
+    def _raise_infeasible(self, deadline: Deadline) -> NoReturn:
         sc = self.scenario
         with self.progress.step("infeasible: re-solving with every rule elastic"):
             diagnosis = diagnose(self.inputs, self.geography, deadline)

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from allocator.progress import Progress
 from allocator.safe_text import spreadsheet_frame
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
+from allocator.summary import Summary
 from allocator.yamlio import dump_yaml, read_yaml
 
 TABLES = [
@@ -103,7 +104,7 @@ FINITE = {
 SUMMARY_KEYS = {"scenario": str, "areas": int, "totals_gbp": dict, "value": dict, "verification": dict}
 
 
-def _json(data: Any) -> str:
+def _json(data: object) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=True) + "\n"
 
 
@@ -150,7 +151,7 @@ def _table(folder: Path, name: str) -> pd.DataFrame:
     return table
 
 
-def _summary(folder: Path) -> dict[str, Any]:
+def _summary(folder: Path) -> Summary:
     path = folder / "summary.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -164,7 +165,7 @@ def _summary(folder: Path) -> dict[str, Any]:
     v = data["value"]
     if not all(isinstance(v.get(k), int | float) and np.isfinite(v[k]) for k in ("V", "V_formula")):
         raise _damaged(path, "value.V and value.V_formula must be finite numbers")
-    return data
+    return cast(Summary, data)  # the keys every reader needs are checked above
 
 
 def _scenario(folder: Path) -> Scenario:

@@ -25,16 +25,15 @@ ones (``Scenario.with_overrides``) without reading this module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from allocator.errors import Problem, ScenarioError
 from allocator.paths import readable_problem
-from allocator.scenario_layers import Layer, expand_dotted, override_layer, resolve_paths
+from allocator.scenario_layers import Layer, Overrides, expand_dotted, override_layer, resolve_paths
 from allocator.schema import Scenario
 from allocator.yamlio import YAML_SUFFIXES, read_yaml
 
 
-def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: Overrides | None = None) -> Scenario:
     """Read a scenario file, resolve inheritance and overrides, and validate it.
 
     Args:

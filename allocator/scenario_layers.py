@@ -14,11 +14,10 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from allocator.errors import Problem, RuleSetError, ScenarioError
 from allocator.paths import expand_vars, remember_written
-from allocator.yamlio import YamlLimitError, parse_value, read_yaml
+from allocator.yamlio import YamlData, YamlLimitError, parse_value, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +27,17 @@ IN_MEMORY = "<in memory>"
 """The source name of a scenario built in code, as one layer."""
 _RULE_SET_KEYS = {"name", "description", "rules"}
 
+Overrides = dict[str, YamlData] | list[str]
+"""Overrides of the highest precedence: ``["rules.floor.phi=0.98", ...]`` as on the command line (values
+read as YAML), or a mapping of dotted keys to values."""
+
 
 @dataclass(frozen=True)
 class Layer:
     """One source of scenario values, with paths already resolved against its own file."""
 
     source: str
-    data: dict[str, Any]
+    data: dict[str, YamlData]
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Provenance:
     file_hashes: dict[str, str] = field(default_factory=dict)
     layers: list[Layer] = field(default_factory=list, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, YamlData]:
         return {
             "file": self.file,
             "extends_chain": self.chain,
@@ -64,7 +67,7 @@ class Provenance:
 class Merged:
     """Layers merged into one scenario, before validation."""
 
-    data: dict[str, Any]
+    data: dict[str, YamlData]
     """The merged scenario as plain data."""
     origin: dict[str, str]
     """Which source (file or ``--set``) set each dotted path, for locating problems."""
@@ -79,7 +82,7 @@ def merge_layers(layers: list[Layer], extra: Layer | None, file: str | None) -> 
     """
     all_layers = [*layers, *([extra] if extra else [])]
     # The rule set is named by the merged layers, but sits below all of them.
-    probe: dict[str, Any] = {}
+    probe: dict[str, YamlData] = {}
     for la in all_layers:
         probe = _merge(probe, la.data, {}, la.source)
     rule_set_layer = None
@@ -87,7 +90,7 @@ def merge_layers(layers: list[Layer], extra: Layer | None, file: str | None) -> 
         rule_set_layer = _read_rule_set(Path(probe["rule_set"]))
     ordered = [*([rule_set_layer] if rule_set_layer else []), *all_layers]
     origin: dict[str, str] = {}
-    merged: dict[str, Any] = {}
+    merged: dict[str, YamlData] = {}
     effects: list[str] = []
     for la in ordered:
         if la.source == SET_SOURCE:
@@ -113,7 +116,7 @@ def merge_layers(layers: list[Layer], extra: Layer | None, file: str | None) -> 
 
 
 def override_layers(
-    provenance: Provenance | None, current: dict[str, Any], overrides: list[str] | dict[str, Any]
+    provenance: Provenance | None, current: dict[str, YamlData], overrides: Overrides
 ) -> tuple[list[Layer], Layer | None, str | None]:
     """The layers of a scenario with further ``--set``-style overrides (highest precedence): its own
     layers when it has them, else ``current`` (the scenario as plain data) as one; earlier ``--set``
@@ -124,17 +127,17 @@ def override_layers(
         base, file = [la for la in provenance.layers if la.source != SET_SOURCE], provenance.file
     previous = [la for la in (provenance.layers if provenance else []) if la.source == SET_SOURCE]
     new = override_layer(overrides)
-    data: dict[str, Any] = {}
+    data: dict[str, YamlData] = {}
     for la in [*previous, *([new] if new else [])]:
         data = _overlay(data, la.data)
     return base, Layer(SET_SOURCE, data) if data else None, file
 
 
-def override_layer(overrides: list[str] | dict[str, Any] | None) -> Layer | None:
+def override_layer(overrides: Overrides | None) -> Layer | None:
     """The ``--set`` layer of overrides given as ``KEY=VALUE`` texts or a mapping of dotted keys."""
     if not overrides:
         return None
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, YamlData]] = []
     if isinstance(overrides, dict):
         pairs = list(overrides.items())
     else:
@@ -179,7 +182,7 @@ def _read_rule_set(path: Path) -> Layer:
 # --- merging ---------------------------------------------------------------------------------------
 
 
-def _split(key: Any) -> list[Any]:
+def _split(key: str | int) -> list[str | int]:
     if isinstance(key, str) and "." in key:
         parts = key.split(".")
         if all(parts):
@@ -187,13 +190,13 @@ def _split(key: Any) -> list[Any]:
     return [key]
 
 
-def expand_dotted(data: Any, source: str) -> Any:
+def expand_dotted(data: YamlData, source: str) -> YamlData:
     """Turn dotted keys into nested mappings, recursively."""
     if isinstance(data, list):
         return [expand_dotted(v, source) for v in data]
     if not isinstance(data, dict):
         return data
-    out: dict[Any, Any] = {}
+    out: dict[str, YamlData] = {}
     for key, value in data.items():
         parts = _split(key)
         value = expand_dotted(value, source)
@@ -209,7 +212,7 @@ def expand_dotted(data: Any, source: str) -> Any:
     return out
 
 
-def _combine(a: dict[Any, Any], b: dict[Any, Any], source: str, key: str) -> dict[Any, Any]:
+def _combine(a: dict[str, YamlData], b: dict[str, YamlData], source: str, key: str) -> dict[str, YamlData]:
     """Join two patches of the same layer (dotted and nested keys); a ``null`` stays a deletion marker."""
     out = dict(a)
     for k, v in b.items():
@@ -222,7 +225,7 @@ def _combine(a: dict[Any, Any], b: dict[Any, Any], source: str, key: str) -> dic
     return out
 
 
-def _overlay(a: dict[Any, Any], b: dict[Any, Any]) -> dict[Any, Any]:
+def _overlay(a: dict[str, YamlData], b: dict[str, YamlData]) -> dict[str, YamlData]:
     """Two override layers as one: the later wins, and a ``null`` stays a deletion marker."""
     out = dict(a)
     for k, v in b.items():
@@ -230,7 +233,9 @@ def _overlay(a: dict[Any, Any], b: dict[Any, Any]) -> dict[Any, Any]:
     return out
 
 
-def _merge(base: Any, patch: Any, origin: dict[str, str], source: str, prefix: str = "") -> Any:
+def _merge(
+    base: YamlData, patch: YamlData, origin: dict[str, str], source: str, prefix: str = ""
+) -> YamlData:
     """Deep-merge ``patch`` into a copy of ``base``; record in ``origin`` which source set each path."""
     if not isinstance(base, dict) or not isinstance(patch, dict):
         _record(origin, prefix, patch, source)
@@ -250,7 +255,7 @@ def _merge(base: Any, patch: Any, origin: dict[str, str], source: str, prefix: s
     return out
 
 
-def _record(origin: dict[str, str], prefix: str, value: Any, source: str) -> None:
+def _record(origin: dict[str, str], prefix: str, value: YamlData, source: str) -> None:
     origin[prefix] = source
     if isinstance(value, dict):
         for k, v in value.items():
@@ -274,11 +279,11 @@ _PATH_FIELDS = [
 ]
 
 
-def resolve_paths(data: dict[str, Any], base: Path, source: str) -> dict[str, Any]:
+def resolve_paths(data: dict[str, YamlData], base: Path, source: str) -> dict[str, YamlData]:
     """Resolve every path field of ``data`` against ``base`` (the folder of the file that names it)."""
     problems: list[Problem] = []
 
-    def visit(node: Any, keys: tuple[str, ...], trail: str) -> None:
+    def visit(node: YamlData, keys: tuple[str, ...], trail: str) -> None:
         if not keys or not isinstance(node, (dict, list)):
             return
         head, rest = keys[0], keys[1:]
@@ -323,7 +328,7 @@ def error_for(problems: list[Problem]) -> ScenarioError:
     return ScenarioError(problems)
 
 
-def _flatten(data: Any, prefix: str = "") -> list[str]:
+def _flatten(data: YamlData, prefix: str = "") -> list[str]:
     if isinstance(data, dict) and data:
         out = []
         for k, v in data.items():
@@ -332,7 +337,7 @@ def _flatten(data: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}={data}"]
 
 
-def _effects(before: dict[str, Any], patch: dict[str, Any], prefix: str = "") -> list[str]:
+def _effects(before: dict[str, YamlData], patch: dict[str, YamlData], prefix: str = "") -> list[str]:
     out = []
     for key, value in patch.items():
         path = f"{prefix}.{key}" if prefix else str(key)

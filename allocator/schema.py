@@ -16,7 +16,7 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_
 from allocator.rules import AnyRuleSpec
 from allocator.rules.base import Budget
 from allocator.scenario_checks import check_references, describe_validation_error
-from allocator.scenario_layers import Layer, Provenance, error_for, merge_layers, override_layers
+from allocator.scenario_layers import Layer, Overrides, Provenance, error_for, merge_layers, override_layers
 from allocator.schema_geography import (
     BaselineFile,
     FactSpec,
@@ -29,6 +29,7 @@ from allocator.schema_geography import (
     TableSource,
 )
 from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
+from allocator.yamlio import YamlData
 
 __all__ = [
     "BaselineFile",
@@ -242,14 +243,14 @@ class Scenario(Strict):
         """How the scenario was put together, or None if built in code (or read back from a run)."""
         return self._provenance
 
-    def with_overrides(self, overrides: dict[str, Any] | list[str]) -> Scenario:
+    def with_overrides(self, overrides: Overrides) -> Scenario:
         """A new scenario: this one with overrides of the highest precedence (dotted keys, as ``--set``)."""
         prov = self._provenance
         current = self.resolved() if prov is None or not prov.layers else {}
         layers, extra, file = override_layers(prov, current, overrides)
         return Scenario.from_layers(layers, extra, file)
 
-    def resolved(self) -> dict[str, Any]:
+    def resolved(self) -> dict[str, YamlData]:
         """The fully resolved scenario as plain data (what ``allocator validate --resolved`` prints)."""
         return self.model_dump(mode="json", exclude_none=True)
 

@@ -8,7 +8,7 @@ mapping. The key order is part of the output (the file is byte-identical run to 
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ from allocator.geography import Geography
 from allocator.model.inputs import ModelInputs
 from allocator.schema import Scenario
 from allocator.verify import failed, is_verified
+from allocator.yamlio import YamlData
 
 VERSIONED = ("allocator", "pulp", "highspy", "pandas", "geopandas", "pydantic")
 """Packages whose versions go into the provenance."""
@@ -51,7 +52,7 @@ class Summary(TypedDict):
     shadow_prices: list[dict[str, str | int | float | None]]
     solve: dict[str, str | float | int | None]
     """The solve report (status, objective, solver, version, algorithm), lp_rows and formula_method."""
-    provenance: dict[str, Any]
+    provenance: dict[str, YamlData]
     """The resolved scenario (any YAML), its sources, file hashes, package versions, notes, attribution."""
     verification: VerificationSummary
 

@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,18 +27,22 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 INF = math.inf
 
 
+KeyPart = np.ndarray | str | int
+"""A part of rows' or columns' names: an array (one value per row or column) or one value for all."""
+
+
 @lru_cache(maxsize=65536)
 def safe(part: str) -> str:
     """A name part PuLP and LP files keep as written: characters other than ``[A-Za-z0-9_]`` become ``_``."""
     return _UNSAFE.sub("_", part)
 
 
-def lp_name(*parts: Any) -> str:
+def lp_name(*parts: object) -> str:
     """A safe name: parts joined by ``__``."""
     return "__".join([safe(p if isinstance(p, str) else str(p)) for p in parts])
 
 
-def _names(prefix: str, parts: tuple[Any, ...], n: int) -> list[str]:
+def _names(prefix: str, parts: tuple[KeyPart, ...], n: int) -> list[str]:
     """``prefix__part1__part2...`` for each of ``n`` rows; parts are arrays or scalars."""
     if not parts:
         return [safe(prefix)] * n if n else []
@@ -86,7 +89,7 @@ class ColumnBlock:
     kind: str
     start: int
     n: int
-    parts: tuple[Any, ...] = ()
+    parts: tuple[KeyPart, ...] = ()
     """Name parts after the kind: arrays (one value per column) or scalars."""
     area: np.ndarray | None = None
     """Area index of each column (-1 for national columns), or None when none has an area."""
@@ -107,7 +110,7 @@ class RowBlock:
     kind: str
     """The rule kind, or ``definition``."""
     sense: str
-    keys: tuple[Any, ...]
+    keys: tuple[KeyPart, ...]
     """Name parts after ``name`` (arrays, one value per row, or scalars)."""
     rhs: np.ndarray
     row: np.ndarray
@@ -157,17 +160,17 @@ class Assembly:
         self._col_lower: list[np.ndarray] = []
         self._col_upper: list[np.ndarray] = []
         self._by_name: dict[str, list[RowBlock]] = {}
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     # --- building ----------------------------------------------------------------------------------
 
     def add_columns(
         self,
         kind: str,
-        lower: Any,
-        upper: Any,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
         n: int | None = None,
-        parts: tuple[Any, ...] = (),
+        parts: tuple[KeyPart, ...] = (),
         area: np.ndarray | None = None,
     ) -> np.ndarray:
         """Append columns; returns their indices. ``upper`` may be ``inf``."""
@@ -231,14 +234,14 @@ class Assembly:
             self._cache["col_upper"] = np.concatenate(self._col_upper) if self._col_upper else np.zeros(0)
         return self._cache["col_upper"]
 
-    def set_col_bounds(self, cols: np.ndarray, lower: Any, upper: Any) -> None:
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray | float, upper: np.ndarray | float) -> None:
         """Change the bounds of existing columns (the formula fixes earlier years this way)."""
         lo, hi = self.col_lower.copy(), self.col_upper.copy()
         lo[cols], hi[cols] = lower, upper
         self._col_lower, self._col_upper = [lo], [hi]
         self._cache["col_lower"], self._cache["col_upper"] = lo, hi
 
-    def set_rhs(self, rows: np.ndarray, values: Any) -> None:
+    def set_rhs(self, rows: np.ndarray, values: np.ndarray | float) -> None:
         """Change the right-hand side of existing rows (the formula's per-year rows)."""
         rows = np.asarray(rows, dtype=np.int64)
         values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape)

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import numpy as np
 
-from allocator.model.assembly import Assembly, RowBlock, lp_name, safe
+from allocator.model.assembly import Assembly, KeyPart, RowBlock, lp_name, safe
 from allocator.model.inputs import ModelInputs
-from allocator.model.linear import Terms, stack
+from allocator.model.linear import Form, Terms, stack
 from allocator.rules import make_rule
-from allocator.selectors import expand, select, years_covered
+from allocator.rules.base import RuleKind
+from allocator.selectors import Dated, expand, select, years_covered
 
 __all__ = ["ModelBuilder", "build_model", "lp_name", "model_scale"]
 
@@ -42,7 +42,7 @@ def model_scale(largest_amount: float) -> float:
     return float(10 ** max(0, math.floor(math.log10(largest_amount)) - 3))
 
 
-def _strings(values: Any, n: int) -> np.ndarray | None:
+def _strings(values: np.ndarray | str | None, n: int) -> np.ndarray | None:
     if values is None:
         return None
     arr = np.asarray(values, dtype=object)
@@ -133,7 +133,7 @@ class ModelBuilder:
         self.define("def_N", terms, (self._years[tb[0]], budgets[tb[1]]), None)
 
     def define(
-        self, name: str, terms: Terms, keys: tuple[Any, ...], area: np.ndarray | None, sense: str = "=="
+        self, name: str, terms: Terms, keys: tuple[KeyPart, ...], area: np.ndarray | None, sense: str = "=="
     ) -> np.ndarray:
         """Rows ``terms sense 0`` that define auxiliary columns (no rule, no slack, never relaxed)."""
         return self.asm.add_rows(
@@ -152,24 +152,24 @@ class ModelBuilder:
 
     # --- what rule kinds read ----------------------------------------------------------------------
 
-    def area_indices(self, rule: Any) -> np.ndarray:
+    def area_indices(self, rule: RuleKind) -> np.ndarray:
         """Positions of the areas a rule covers (all areas without a selector)."""
         if not rule.spec.areas:
             return np.arange(len(self.codes))
         return np.nonzero(select(self.inputs.areas, rule.spec.areas))[0]
 
-    def year_indices(self, rule: Any) -> np.ndarray:
+    def year_indices(self, rule: RuleKind) -> np.ndarray:
         """Positions of the years a rule covers."""
         covered = set(years_covered(rule.spec.years, self.years))
         return np.array([i for i, y in enumerate(self.years) if y in covered], dtype=np.int64)
 
-    def years_for(self, rule: Any) -> list[int]:
+    def years_for(self, rule: RuleKind) -> list[int]:
         return years_covered(rule.spec.years, self.years)
 
-    def areas_for(self, rule: Any) -> list[str]:
+    def areas_for(self, rule: RuleKind) -> list[str]:
         return [self.codes[i] for i in self.area_indices(rule)]
 
-    def cells(self, rule: Any) -> tuple[np.ndarray, np.ndarray]:
+    def cells(self, rule: RuleKind) -> tuple[np.ndarray, np.ndarray]:
         """(a, t) for every covered area and year, area by area."""
         a, t = self.area_indices(rule), self.year_indices(rule)
         return np.repeat(a, len(t)), np.tile(t, len(a))
@@ -237,7 +237,7 @@ class ModelBuilder:
         """``F_{a,t}``: the formula's (unphased) target total."""
         return self.inputs.formula_target[a, t].sum(axis=-1)
 
-    def dated(self, value: Any, t: np.ndarray) -> np.ndarray:
+    def dated(self, value: Dated, t: np.ndarray) -> np.ndarray:
         """A dated parameter's value in each year position of ``t`` (NaN where it gives none)."""
         by_year = expand(value, self.years)
         return np.array([by_year.get(y, math.nan) for y in self.years])[t]
@@ -252,16 +252,16 @@ class ModelBuilder:
 
     def constrain(
         self,
-        rule: Any,
-        key: tuple[Any, ...],
-        lhs: Terms | Any,
+        rule: RuleKind,
+        key: tuple[KeyPart, ...],
+        lhs: Form,
         sense: str,
-        rhs: Terms | Any,
+        rhs: Form,
         *,
         area: np.ndarray | None = None,
         year: np.ndarray | None = None,
-        stream: Any = None,
-        budget: Any = None,
+        stream: np.ndarray | str | None = None,
+        budget: np.ndarray | str | None = None,
     ) -> np.ndarray:
         """Add ``lhs sense rhs`` for ``rule``, one row per entry, named ``{rule_id}__{key}``.
 

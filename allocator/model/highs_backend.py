@@ -20,12 +20,15 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from allocator.model.assembly import LP
 from allocator.schema import SolverSpec
+
+if TYPE_CHECKING:
+    import highspy  # loaded only when a solve needs it
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ class Solution:
     seconds: float
     iterations: int = 0
     message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -69,14 +72,14 @@ def quiet_stdout():
         os.close(saved)
 
 
-def _check(status: Any, what: str) -> None:
+def _check(status: highspy.HighsStatus, what: str) -> None:
     import highspy
 
     if status == highspy.HighsStatus.kError:
         raise RuntimeError(f"HiGHS refused {what}")
 
 
-def status_of(h: Any) -> str:
+def status_of(h: highspy.Highs) -> str:
     """A ``Highs`` object's model status as ``Solution.status`` (``optimal``, ``infeasible``...); PuLP's
     HiGHS interface is read through it too, since PuLP reports a time limit as optimal."""
     import highspy

@@ -11,7 +11,6 @@ import time
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pulp
@@ -63,7 +62,7 @@ def _sense(lo: float, hi: float) -> tuple[int, float]:
 
 def to_pulp(
     lp: LP, cost: np.ndarray, name: str = "settlement"
-) -> tuple[pulp.LpProblem, list[Any], list[Any]]:
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
     """A PuLP problem (maximised) with one variable per column and one constraint per row."""
     prob = pulp.LpProblem(name, pulp.LpMaximize)
     lo, hi = lp.col_lower.tolist(), lp.col_upper.tolist()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +68,7 @@ class SolveReport:
     message: str = ""
     iterations: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | float | None]:
         return {
             "status": self.status.value,
             "objective": self.objective,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.compare import Comparison
 from allocator.reports import html_charts as charts
 from allocator.reports.area_view import AreaView, Peer, area_view
 from allocator.reports.context import ReportContext
@@ -228,7 +229,7 @@ def similar_section(ctx: ReportContext, v: AreaView) -> Markup:
     )
 
 
-def comparison_section(ctx: ReportContext, code: str, cmp: Any) -> Markup:
+def comparison_section(ctx: ReportContext, code: str, cmp: Comparison | None) -> Markup:
     if cmp is None:
         return Markup("")
     a, b = cmp.names
@@ -260,7 +261,7 @@ def comparison_section(ctx: ReportContext, code: str, cmp: Any) -> Markup:
     )
 
 
-def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Any = None) -> str:
+def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Comparison | None = None) -> str:
     v = area_view(ctx, code)
     last = v.years[-1]
     nat = float(ctx.national_per_head.mean())

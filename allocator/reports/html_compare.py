@@ -11,7 +11,7 @@ from allocator.compare import NO_CHANGE_PER_HEAD_GBP, Comparison
 from allocator.reports.asked import Asked
 from allocator.reports.context import ReportContext
 from allocator.reports.html_kit import Markup, el, facts, figure, filter_box, join, num, page, table
-from allocator.reports.maps import legend
+from allocator.reports.maps import Classes, legend
 from allocator.units import fy, money, pct, per_head
 
 
@@ -84,7 +84,7 @@ def compare_page(
     cmp: Comparison,
     other: ReportContext | None,
     map_svg: str | None,
-    classes: Any,
+    classes: Classes | None,
     n: int = 10,
 ) -> str:
     a, b = cmp.names
