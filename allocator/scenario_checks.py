@@ -12,12 +12,14 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from allocator.errors import Problem
 from allocator.rules import SPECS, make_rule
 from allocator.safe_text import excerpt
 from allocator.schema_geography import IllustrativeBaseline
-from allocator.selectors import expand, year_key_problems, years_covered
+from allocator.selectors import Dated, expand, year_key_problems, years_covered
+from allocator.yamlio import YamlData
 
 if TYPE_CHECKING:
     from allocator.schema import Scenario
@@ -52,7 +54,7 @@ def source_of(path: str, origin: dict[str, str], default: str) -> str:
     return default
 
 
-def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[list[str], bool]:
+def _clean_loc(loc: tuple[str | int, ...], data: YamlData, kind: str) -> tuple[list[str], bool]:
     """Drop union branch tags from a pydantic location by walking the raw data alongside it."""
     out: list[str] = []
     node = data
@@ -76,7 +78,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[list[str], b
     return out, False
 
 
-def _model_at(path: list[str], data: Any, root: type[BaseModel]) -> type[BaseModel] | None:
+def _model_at(path: list[str], data: YamlData, root: type[BaseModel]) -> type[BaseModel] | None:
     """The pydantic model that holds the field at ``path`` of ``root`` (for suggesting known field names)."""
     model: Any = root
     node = data
@@ -120,7 +122,11 @@ def _unwrap(annotation: Any, element: str) -> Any:
 
 
 def describe_validation_error(
-    exc: ValidationError, data: dict[str, Any], origin: dict[str, str], default: str, model: type[BaseModel]
+    exc: ValidationError,
+    data: dict[str, YamlData],
+    origin: dict[str, str],
+    default: str,
+    model: type[BaseModel],
 ) -> list[Problem]:
     """Located, plain-English problems (one per field) from the ValidationError of ``model`` validating
     ``data``; each names the source that set the value (``origin``, else ``default``)."""
@@ -150,7 +156,7 @@ def _got(message: str) -> str:
     return message[message.index(" (got") :] if " (got" in message else ""
 
 
-def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any], root: type[BaseModel]) -> str:
+def _message(err: ErrorDetails, loc: list[str], data: dict[str, YamlData], root: type[BaseModel]) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
@@ -188,11 +194,11 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
     def add(path: str, message: str) -> None:
         out.append(Problem(source_of(path, origin, default), path, message))
 
-    def dated(path: str, value: Any) -> None:
+    def dated(path: str, value: Dated | None) -> None:
         for message in year_key_problems(value, years):
             add(path, message)
 
-    def covers_all(path: str, value: Any) -> None:
+    def covers_all(path: str, value: Dated) -> None:
         missing = [y for y in years if y not in expand(value, years)]
         if missing:
             add(path, f"no value for year(s) {missing}; give every year or an open range like '{years[0]}..'")

@@ -7,7 +7,7 @@ constraint cannot hide. The engine verifies a settlement before it is built; ``a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 
 COLUMNS = ["rule_id", "kind", "mode", "checked", "violations", "max_violation_gbp", "worst", "passed"]
 """The verification table's columns, one row per rule."""
+
+
+class VerificationRow(Protocol):
+    """One row of the verification table, as ``itertuples`` gives it."""
+
+    rule_id: str
+    kind: str
+    mode: str
+    checked: int
+    violations: int
+    max_violation_gbp: float
+    worst: str
+    passed: bool
 
 
 def verify(tables: AllocationTables) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+from functools import cache
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -45,6 +46,7 @@ def _target(name: str) -> str | None:
     return name or None
 
 
+@cache
 def imports(module: str) -> dict[str, int]:
     """Modules of the package that ``module`` imports when it runs, each with the line of its first import."""
     path = MODULES[module]
@@ -113,3 +115,33 @@ def test_no_module_is_over_the_size_limit() -> None:
     over = {m: n for m, n in sizes.items() if n > MAX_LINES}
     assert not over, f"modules over {MAX_LINES} lines (split them by concept): {over}"
     assert len(sizes) > 80  # every module was measured
+
+
+def reaches(module: str) -> set[str]:
+    """Every module of the package that importing ``module`` runs, directly or through others."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        for n in imports(todo.pop()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+
+
+def test_the_run_folder_imports_no_presenter() -> None:
+    """run_folder knows tables, summary and manifest; run_outputs decides which presentations to write."""
+    assert not {m for m in reaches("allocator.run_folder") if m.startswith("allocator.reports")}
+    assert {"allocator.reports.excel", "allocator.reports.gpkg"} <= imports("allocator.run_outputs").keys()
+
+
+def test_no_output_depends_on_the_synthetic_generator() -> None:
+    """The synthetic geography is an input: no writer of a run's outputs takes anything from it (the date
+    written into files lives in allocator.file_date)."""
+    writers = [
+        "allocator.run_outputs",
+        "allocator.engine",
+        *(m for m in MODULES if m.startswith("allocator.reports")),
+    ]
+    for writer in writers:
+        assert not {m for m in reaches(writer) if m.startswith("allocator.geography.synthetic")}, writer

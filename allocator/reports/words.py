@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from allocator.units import fy, fy_list, fy_range, money, per_head, plural
 if TYPE_CHECKING:
     from allocator.schema import Scenario
     from allocator.settlement import Settlement
+    from allocator.verify import VerificationRow
 
 CAPACITY = "capacity"
 """Kind of the binding rows of a stream at its absorptive capacity (rule_id ``capacity:<stream>``)."""
@@ -240,7 +241,7 @@ def rule_prices(s: Settlement) -> list[str]:
     return out
 
 
-def verification_line(r: Any) -> str:
+def verification_line(r: VerificationRow) -> str:
     """A verification row in words: "0 misses" or "3 misses (worst £1.2m, E06000001 2027)"."""
     n = int(r.violations)
     if not n:
@@ -248,7 +249,7 @@ def verification_line(r: Any) -> str:
     return f"{n:,} (worst {money(r.max_violation_gbp)}, {r.worst})"
 
 
-def _finite(x: Any) -> bool:
+def _finite(x: object) -> bool:
     try:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
