@@ -14,6 +14,7 @@ caller gets its answer (a time-limit status) within about a second of the limit 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -33,6 +34,21 @@ CANCEL_AFTER_S = 0.5
 """How long past its time limit a solve may run before the watchdog asks HiGHS to stop."""
 ABANDON_AFTER_S = 1.5
 """How long past its time limit the watchdog waits for a stopped solve before it gives up waiting."""
+EXIT_WAIT_S = 30.0
+"""How long the process waits, as it exits, for an abandoned solve to stop."""
+
+_ABANDONED: list[Any] = []
+"""``Highs`` objects whose solve was abandoned while still running. They are kept alive (a solver
+destroyed mid-solve ends the process with "terminate called") and stopped before the process exits."""
+
+
+@atexit.register
+def _stop_abandoned() -> None:
+    """Stop every abandoned solve before the interpreter exits: its native threads must not outlive it."""
+    for h in _ABANDONED:
+        with contextlib.suppress(Exception):
+            h.cancelSolve()
+            h.wait(EXIT_WAIT_S)
 
 
 @dataclass
@@ -229,7 +245,8 @@ class HighsModel:
             h.setOptionValue("solver", self.spec.algorithm)
         seconds = time.perf_counter() - t0
         if not done:
-            self.abandoned = True  # the thread is a daemon: it dies with the process
+            self.abandoned = True
+            _ABANDONED.append(h)  # kept alive, and stopped at exit (see _stop_abandoned)
             del thread
             return Solution("time_limit", None, None, None, seconds, message="the solver did not stop")
         self.solved = True
