@@ -131,7 +131,7 @@ def relaxed_formula(
 def _least_distance(problem: YearProblem, amounts: np.ndarray) -> bool:
     """Whether moving areas' splits into their bounds kept the distance of the shares' allocation, the
     least any allocation within the other bounds has: only then is the result of least distance."""
-    if problem.project is None or not getattr(problem.project.__self__, "moved", True):
+    if problem.project is None or not getattr(problem.project, "moved", True):
         return True
     free = solve_year(dataclasses.replace(problem, project=None), problem.shares)
     if free is None:

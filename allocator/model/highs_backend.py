@@ -14,11 +14,13 @@ caller gets its answer (a time-limit status) within about a second of the limit 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import sys
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,18 @@ CANCEL_AFTER_S = 0.5
 """How long past its time limit a solve may run before the watchdog asks HiGHS to stop."""
 ABANDON_AFTER_S = 1.5
 """How long past its time limit the watchdog waits for a stopped solve before it gives up waiting."""
+
+
+_ABANDONED: weakref.WeakSet = weakref.WeakSet()
+"""Models whose solve the watchdog stopped waiting for: asked again to stop when the process exits, so
+HiGHS's threads are not torn down mid-solve."""
+
+
+@atexit.register
+def _stop_abandoned() -> None:
+    for model in list(_ABANDONED):
+        model.h.cancelSolve()
+        model.h.wait(2.0)
 
 
 @dataclass
@@ -229,7 +243,8 @@ class HighsModel:
             h.setOptionValue("solver", self.spec.algorithm)
         seconds = time.perf_counter() - t0
         if not done:
-            self.abandoned = True  # the thread is a daemon: it dies with the process
+            self.abandoned = True  # a daemon thread: asked to stop again at exit (_stop_abandoned)
+            _ABANDONED.add(self)
             del thread
             return Solution("time_limit", None, None, None, seconds, message="the solver did not stop")
         self.solved = True
