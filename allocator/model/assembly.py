@@ -250,13 +250,6 @@ class Assembly:
             self._cache["col_upper"] = np.concatenate(self._col_upper) if self._col_upper else np.zeros(0)
         return self._cache["col_upper"]
 
-    def set_col_bounds(self, cols: np.ndarray, lower: Any, upper: Any) -> None:
-        """Change the bounds of existing columns (the formula fixes earlier years this way)."""
-        lo, hi = self.col_lower.copy(), self.col_upper.copy()
-        lo[cols], hi[cols] = lower, upper
-        self._col_lower, self._col_upper = [lo], [hi]
-        self._cache["col_lower"], self._cache["col_upper"] = lo, hi
-
     def set_rhs(self, rows: np.ndarray, values: Any) -> None:
         """Change the right-hand side of existing rows (the formula's per-year rows)."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -374,11 +367,6 @@ class Assembly:
 
     def row_names(self) -> list[str]:
         return [n for b in self.rows for n in b.names()]
-
-    def columns_of(self, kind: str) -> np.ndarray:
-        """Indices of every column of a kind."""
-        parts = [np.arange(b.start, b.start + b.n) for b in self.columns if b.kind == kind]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     # --- restriction to areas (what a decomposition by area hooks into) ----------------------------
 
