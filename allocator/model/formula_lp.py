@@ -119,7 +119,7 @@ def formula_by_lp(m: ModelBuilder, rows: RuleRows, spec, deadline: Deadline, t0:
     x = np.zeros((len(m.codes), len(m.years), len(m.streams)))
     np.add.at(x, (ix["area"], ix["year"], ix["stream"]), values[m.y_cols])
     table = row_table(m, Solution("optimal", values, duals, None, 0.0), 1.0)
-    return FormulaAllocation(m.scale * np.maximum(x, 0.0), "lp", time.perf_counter() - t0, table, m)
+    return FormulaAllocation(m.scale * np.maximum(x, 0.0), "lp", time.perf_counter() - t0, table)
 
 
 def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np.ndarray, np.ndarray]:
