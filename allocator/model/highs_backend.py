@@ -187,39 +187,6 @@ class HighsModel:
         for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist(), strict=True):
             _check(self.h.changeCoeff(r, c, v), "a coefficient")
 
-    def add_rows(
-        self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray, index: np.ndarray, value: np.ndarray
-    ) -> None:
-        _check(
-            self.h.addRows(
-                len(lower),
-                np.asarray(lower, float),
-                np.asarray(upper, float),
-                len(value),
-                start.astype(np.int32),
-                index.astype(np.int32),
-                np.asarray(value, float),
-            ),
-            "new rows",
-        )
-        self.n_rows += len(lower)
-
-    def add_cols(self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        n = len(cost)
-        status = self.h.addCols(
-            n,
-            -np.asarray(cost, float),
-            np.asarray(lower, float),
-            np.asarray(upper, float),
-            0,
-            np.zeros(n + 1, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
-        _check(status, "new columns")
-        self.cost = np.concatenate([self.cost, cost])
-        self.n_cols += n
-
     # --- solving -----------------------------------------------------------------------------------
 
     def solve(self, time_limit_s: float, presolve: bool = True, warm: bool = False) -> Solution:
