@@ -211,6 +211,11 @@ class Scenario(Strict):
     """Rules by id. The id is the rule's name everywhere (constraints, verification, reports)."""
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    assumptions: dict[str, str] = Field(default_factory=dict, max_length=200)
+    """Modelling assumptions, by what they are about (e.g. ``effects``), each with its value and its
+    source or rationale. The explorer, the workbook and ``inspect`` show them as assumptions, apart from
+    the data. Each stream's effects, response curve and persistence and each mission's weight are
+    assumptions whether listed here or not, and every output says so."""
 
     _provenance: Provenance | None = PrivateAttr(default=None)
 

@@ -112,7 +112,7 @@ def _parity_case():
 
 
 ALGORITHMS = {
-    "dual simplex": {},
+    "dual simplex": {"solver": {"options": {"simplex_strategy": 1}}},
     "primal simplex": {"solver": {"options": {"simplex_strategy": 4}}},
     "ipm": {"solver": {"algorithm": "ipm"}},
     "ipm without crossover": {"solver": {"algorithm": "ipm", "options": {"run_crossover": "off"}}},

@@ -25,9 +25,10 @@ import time
 
 import numpy as np
 
-from allocator.model.assembly import Assembly, KeyPart, RowBlock, lp_name, safe
+from allocator.model.assembly import Assembly, RowBlock
 from allocator.model.inputs import ModelInputs
 from allocator.model.linear import Form, Terms, stack
+from allocator.model.names import KeyPart, lp_name, safe
 from allocator.rules import make_rule
 from allocator.rules.base import RuleKind
 from allocator.selectors import Dated, expand, select, years_covered

@@ -10,18 +10,19 @@ last year's actual settlement):
 2. among those, the *relaxed formula* ``R`` where it is one: gains scaled back pro rata, one give-up share
    per year and budget; areas held by a bound on their total (a floor, a minimum, a ceiling...) give up
    less (or more) by one share of their own across their budgets; money the targets cannot take shared
-   pro rata to the targets; the stream split within a budget is the national baseline shares, capped at
-   each stream's capacity (``allocator/model/prorata.py``). ``R`` is computed under the rules that are
-   bounds on one area's totals and on the national totals;
-3. otherwise (other rules, such as neighbour parity, a ring-fence or a stream mix, hold the allocation
-   away from ``R``) the allocation of step 1 nearest ``R``: least weighted ``sum |x - R|`` over areas and
-   streams (``allocator/model/formula_lp.py``).
+   pro rata to the targets; each area's split between budgets kept within what its stream mix and
+   capital share allow; the stream split within a budget by the national baseline shares, within each
+   stream's bounds (``allocator/model/prorata.py``). ``R`` is computed under the rules that bound one
+   area's totals, budgets or streams, and the envelopes (``allocator/model/formula_rows.py``);
+3. otherwise (other rules, such as a neighbour parity or a ring-fence, hold the allocation away from
+   ``R``, or ``R`` is not of least distance) the allocation of step 1 nearest ``R``: least weighted
+   ``sum |x - R|`` over areas and streams (``allocator/model/formula_lp.py``).
 
-So when ``R`` meets every rule it is the formula allocation, exactly, with no solver: every allocation of
-least distance under the bounds alone is at least as far from the targets, and ``R`` meets the other
-rules too. This module computes ``R`` and checks it against every row of the formula's LP (its own
-model, with one column per area, year and stream rather than response segments);
-``allocator/model/formula_allocation.py`` takes ``R`` when it meets them, else the LP's allocation.
+So when ``R`` meets every rule and is of least distance, it is the formula allocation, exactly, with no
+solver: no allocation under the bounds alone is nearer the targets, and ``R`` meets the other rules too.
+This module computes ``R`` and checks both against the formula's LP (its own model, with one column per
+area, year and stream rather than response segments); ``allocator/model/formula_allocation.py`` takes
+``R`` when it passes, else the LP's allocation.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ class FormulaAllocation:
     seconds: float
     rows: pd.DataFrame | None = None
     """The formula model's rule rows at the allocation (duals only when the LP was solved)."""
-    model: ModelBuilder | None = None
 
 
 def build_formula_model(inputs: ModelInputs) -> ModelBuilder:

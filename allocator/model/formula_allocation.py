@@ -45,5 +45,5 @@ def formula_allocation(
         v = column_values(m, x)
         if meets_every_row(m, v):
             table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
-            return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table, m)
+            return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table)
     return formula_by_lp(m, rows, spec, deadline, t0)

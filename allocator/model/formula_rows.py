@@ -272,3 +272,5 @@ class Split:
         out[:, 1] = total - out[:, 0]
         self.moved = bool((out[:, 0] != x[:, 0]).any())
         return out
+
+    __call__ = project

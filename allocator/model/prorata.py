@@ -56,7 +56,7 @@ class YearProblem:
     e_hi: np.ndarray
     split: Projection | None = None
     """Moves each area's split between budgets into bounds that depend on its total, keeping the total
-    (None: no such bounds)."""
+    (None: no such bounds); its ``moved`` attribute, if any, says whether the last call moved one."""
     shares: np.ndarray | None = None
     """The budgets' shares, once solved."""
     levels: dict = field(default_factory=dict)

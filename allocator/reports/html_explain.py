@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from allocator.reports import html_charts as charts
+from allocator.reports import words
 from allocator.reports.area_view import AreaView
 from allocator.reports.context import ReportContext
 from allocator.reports.html_kit import Markup, el, join, num, table
@@ -117,6 +118,12 @@ def outcomes_section(ctx: ReportContext, v: AreaView) -> Markup:
     return join(
         el("h2", "What it is expected to buy", id="outcomes"),
         el("p", note),
+        el(
+            "p",
+            words.ASSUMED + " ",
+            el("a", "The assumptions, with their sources.", href="../index.html#assumptions"),
+            class_="assumed",
+        ),
         table(
             f"{v.name}: outcomes framework, projected change by each year", head, rows, id="outcomes-table"
         ),

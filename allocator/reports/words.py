@@ -254,3 +254,16 @@ def _finite(x: object) -> bool:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+ASSUMED = (
+    "Mission value and the projected outcomes rest on modelling assumptions, not on measured data: each "
+    "stream's effect on each mission, its response curve and how long its effect lasts, and the weight of "
+    "each mission."
+)
+"""What every reader of mission value or outcomes is told, wherever they read them."""
+
+
+def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
+    """The scenario's listed assumptions, as (what, value and source) pairs, in the file's order."""
+    return [(what, text) for what, text in scenario.assumptions.items()]
