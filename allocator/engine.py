@@ -243,4 +243,4 @@ def solve(
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-__all__ = ["Model", "SolverError", "solve"]
+__all__ = ["Model", "SolverError", "build_model", "solve"]  # build_model: defined in model.build
