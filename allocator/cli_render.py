@@ -8,7 +8,6 @@ users' files go through ``allocator.safe_text.terminal``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -57,7 +56,7 @@ def print_validation(console: Console, scenario, geography=None) -> None:
             say(console, f"  note: {note}")
 
 
-def print_geography_summary(console: Console, path: Path, summary: dict[str, Any]) -> None:
+def print_geography_summary(console: Console, path: Path, summary: dict[str, object]) -> None:
     warnings = summary.get("warnings", [])
     if warnings:
         console.print(

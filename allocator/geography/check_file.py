@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +29,7 @@ def check_geography_file(
     code_column: str | None = None,
     name_column: str | None = None,
     indicators: Sequence[tuple[str | Path, str | None]] = (),
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Check a bare boundaries file (and indicator tables against it) and summarise it.
 
     Args:
@@ -72,7 +71,7 @@ def check_geography_file(
     if problems:
         raise GeographyError(problems)
     pairs = adjacency(areas.geometry)
-    summary: dict[str, Any] = {
+    summary: dict[str, object] = {
         "rows": len(frame),
         "code_column": code_column,
         "name_column": name_column or "(none found)",
