@@ -8,53 +8,22 @@ same arrays: the HiGHS one passes the CSR matrix straight to the solver
 (``allocator.model.highs_backend``), the PuLP one builds PuLP objects from it
 (``allocator.model.pulp_backend``), so the two can never disagree about the LP.
 
-Names (``{rule_id}__{key}``, ``y__{area}__{year}__{stream}__{k}``, ...) are made only when asked for: an
-LP file needs them, a solve does not.
+Names (``{rule_id}__{key}``, ``y__{area}__{year}__{stream}__{k}``, ...; ``allocator.model.names``) are
+made only when asked for: an LP file needs them, a solve does not.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+from allocator.model.names import KeyPart, block_names
+
 INF = math.inf
-
-
-@lru_cache(maxsize=65536)
-def safe(part: str) -> str:
-    """A name part PuLP and LP files keep as written: characters other than ``[A-Za-z0-9_]`` become ``_``."""
-    return _UNSAFE.sub("_", part)
-
-
-def lp_name(*parts: Any) -> str:
-    """A safe name: parts joined by ``__``."""
-    return "__".join([safe(p if isinstance(p, str) else str(p)) for p in parts])
-
-
-def _names(prefix: str, parts: tuple[Any, ...], n: int) -> list[str]:
-    """``prefix__part1__part2...`` for each of ``n`` rows; parts are arrays or scalars."""
-    if not parts:
-        return [safe(prefix)] * n if n else []
-    columns = []
-    for p in parts:
-        arr = np.asarray(p, dtype=object)
-        if arr.ndim == 0:
-            arr = np.full(n, arr.item(), dtype=object)
-        # one safe() per distinct value, then a vectorised join
-        uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
-        columns.append(np.array([safe(u) for u in uniq], dtype=object)[inverse])
-    out = pd.Series(np.full(n, safe(prefix), dtype=object))
-    for c in columns:
-        out = out + "__" + pd.Series(c)
-    return out.tolist()
 
 
 @dataclass
@@ -86,13 +55,13 @@ class ColumnBlock:
     kind: str
     start: int
     n: int
-    parts: tuple[Any, ...] = ()
+    parts: tuple[KeyPart, ...] = ()
     """Name parts after the kind: arrays (one value per column) or scalars."""
     area: np.ndarray | None = None
     """Area index of each column (-1 for national columns), or None when none has an area."""
 
     def names(self) -> list[str]:
-        return _names(self.kind, self.parts, self.n)
+        return block_names(self.kind, self.parts, self.n)
 
 
 @dataclass
@@ -107,7 +76,7 @@ class RowBlock:
     kind: str
     """The rule kind, or ``definition``."""
     sense: str
-    keys: tuple[Any, ...]
+    keys: tuple[KeyPart, ...]
     """Name parts after ``name`` (arrays, one value per row, or scalars)."""
     rhs: np.ndarray
     row: np.ndarray
@@ -134,7 +103,7 @@ class RowBlock:
         return self.kind != "definition"
 
     def names(self) -> list[str]:
-        return _names(self.name, self.keys, self.n)
+        return block_names(self.name, self.keys, self.n)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         lo = np.full(self.n, -INF)
@@ -176,17 +145,17 @@ class Assembly:
         self._col_lower: list[np.ndarray] = []
         self._col_upper: list[np.ndarray] = []
         self._by_name: dict[str, list[RowBlock]] = {}
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     # --- building ----------------------------------------------------------------------------------
 
     def add_columns(
         self,
         kind: str,
-        lower: Any,
-        upper: Any,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
         n: int | None = None,
-        parts: tuple[Any, ...] = (),
+        parts: tuple[KeyPart, ...] = (),
         area: np.ndarray | None = None,
     ) -> np.ndarray:
         """Append columns; returns their indices. ``upper`` may be ``inf``."""
@@ -250,7 +219,7 @@ class Assembly:
             self._cache["col_upper"] = np.concatenate(self._col_upper) if self._col_upper else np.zeros(0)
         return self._cache["col_upper"]
 
-    def set_rhs(self, rows: np.ndarray, values: Any) -> None:
+    def set_rhs(self, rows: np.ndarray, values: np.ndarray | float) -> None:
         """Change the right-hand side of existing rows (the formula's per-year rows)."""
         rows = np.asarray(rows, dtype=np.int64)
         values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape)

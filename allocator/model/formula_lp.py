@@ -26,11 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model.build import ModelBuilder
-from allocator.model.formula import FormulaAllocation, RuleRows, relaxed_formula, split_streams
+from allocator.model.formula import FormulaAllocation, relaxed_formula, split_streams
+from allocator.model.formula_rows import RuleRows
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
 from allocator.model.solve import Deadline, Status, raise_for, row_table, solve_lp, uses_highspy
+from allocator.schema import SolverSpec
 
 WHAT = "solving the formula allocation"
 PRIMAL = 4
@@ -101,7 +103,9 @@ def _prepare(m: ModelBuilder, rows: RuleRows) -> _Formula:
     return _Formula(m, rows, dev, moves, move_rows, cap_rows, col_t, row_year, slack, multiple)
 
 
-def formula_by_lp(m: ModelBuilder, rows: RuleRows, spec, deadline: Deadline, t0: float) -> FormulaAllocation:
+def formula_by_lp(
+    m: ModelBuilder, rows: RuleRows, spec: SolverSpec, deadline: Deadline, t0: float
+) -> FormulaAllocation:
     """Solve the formula year by year (see the module docstring)."""
     if spec.options.get("run_crossover", "on") != "on":
         # an interior point is only near the optimum: the formula always ends at a vertex, so its

@@ -21,12 +21,15 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from allocator.model.assembly import LP
 from allocator.schema import SolverSpec
+
+if TYPE_CHECKING:
+    import highspy  # loaded only when a solve needs it
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ ABANDON_AFTER_S = 1.5
 EXIT_WAIT_S = 30.0
 """How long the process waits, as it exits, for an abandoned solve to stop."""
 
-_ABANDONED: list[Any] = []
+_ABANDONED: list[highspy.Highs] = []
 """``Highs`` objects whose solve was abandoned while still running. They are kept alive (a solver
 destroyed mid-solve ends the process with "terminate called") and stopped before the process exits."""
 
@@ -64,7 +67,7 @@ class Solution:
     seconds: float
     iterations: int = 0
     message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -85,14 +88,16 @@ def quiet_stdout():
         os.close(saved)
 
 
-def _check(status: Any, what: str) -> None:
+def _check(status: highspy.HighsStatus, what: str) -> None:
     import highspy
 
     if status == highspy.HighsStatus.kError:
         raise RuntimeError(f"HiGHS refused {what}")
 
 
-def _status(h: Any) -> str:
+def status_of(h: highspy.Highs) -> str:
+    """A ``Highs`` object's model status as ``Solution.status`` (``optimal``, ``infeasible``...); PuLP's
+    HiGHS interface is read through it too, since PuLP reports a time limit as optimal."""
     import highspy
 
     s = h.getModelStatus()
@@ -217,7 +222,7 @@ class HighsModel:
             del thread
             return Solution("time_limit", None, None, None, seconds, message="the solver did not stop")
         self.solved = True
-        status = _status(h)
+        status = status_of(h)
         info = h.getInfo()
         iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
         if status != "optimal":

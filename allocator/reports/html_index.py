@@ -337,7 +337,7 @@ def index_page(
             (
                 "Verification",
                 "Every rule holds" if s.verified else "Rules fail",
-                f"{0 if s.verification is None else len(s.verification)} rules checked",
+                f"{len(s.verification)} rules checked",
             ),
         ]
     )

@@ -4,7 +4,7 @@ of beta share points, or of beta times the share itself."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,9 @@ from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.units import fy, money, pct, points
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class RingFencedMixSpec(RuleSpec):
@@ -55,7 +57,7 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
 
     spec_model: ClassVar = RingFencedMixSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         inp = m.inputs
         areas = m.area_indices(self)
         base_total = inp.base.sum(axis=1)
@@ -83,7 +85,7 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
                 stream=streams[s[i]],
             )
 
-    def _misses(self, settlement: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def _misses(self, settlement: AllocationTables) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Below-lower and above-upper £ per covered (area_code, year, stream), and each row's X."""
         areas = settlement.areas
         keep = areas.index.isin(self.covered_areas(areas)) & ~areas["integrated"].astype(bool).to_numpy()
@@ -102,11 +104,11 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
         hi = x.to_numpy() - high * big_x
         return pd.Series(lo, index=x.index), pd.Series(hi, index=x.index), pd.Series(big_x, index=x.index)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         lo, hi, big_x = self._misses(settlement)
         return RuleCheck.from_shortfall(self, np.maximum(lo, hi), big_x)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         lo, hi, big_x = self._misses(settlement)
         miss = np.maximum(lo, hi).clip(lower=0.0)
         # In the relaxed allocation, the largest departure from a baseline share is a beta that holds
