@@ -14,20 +14,23 @@ other areas) rebuilds it. One ``Model`` per worker is the intended use for sweep
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
 from allocator.geography.fit import check_fit
 from allocator.model.build import ModelBuilder
 from allocator.model.elastic import diagnose
-from allocator.model.formula import formula_allocation
+from allocator.model.formula import FormulaAllocation, formula_allocation, formula_fingerprint
 from allocator.model.formula_lp import NoFormulaAllocation
-from allocator.model.highs_backend import HighsModel
+from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.inputs import ModelInputs, build_inputs
 from allocator.model.objective import Objective, add_deviations, objective
 from allocator.model.solve import Deadline, SolveReport, Status, raise_for, row_table, solve_lp, uses_highspy
@@ -38,6 +41,35 @@ from allocator.schema import Scenario
 from allocator.settlement import Settlement
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Solved:
+    """One solve's allocation before any table is made: what a sweep's lean path reads."""
+
+    x: np.ndarray | None
+    """A x T x S, £; None when the scenario is infeasible."""
+    x_formula: np.ndarray | None
+    """The formula allocation (A x T x S, £), or None when it was not asked for."""
+    solution: Solution | None
+    """The LP's column values and row duals (None for a formula-mode scenario)."""
+    report: SolveReport
+    formula_method: str
+    formula_rows: pd.DataFrame | None
+    timings: dict[str, float]
+    warm: bool
+
+    @property
+    def feasible(self) -> bool:
+        return self.x is not None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a live model's next solve starts: the HiGHS basis and the formula's budget shares."""
+
+    basis: Any
+    shares: dict
 
 
 def build_model(inputs: ModelInputs, elastic: bool = False) -> ModelBuilder:
@@ -86,6 +118,7 @@ class Model:
         self._deadline.check("loading the geography")
         self._live: HighsModel | None = None
         self._shares: dict = {}  # the formula's budget shares by year, where the next one starts
+        self._formula_cache: tuple[Any, FormulaAllocation] | None = None
         self.warm = False
         """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
         self._build(scenario)
@@ -123,6 +156,12 @@ class Model:
         deadline, self._deadline = self._deadline, None
         return self._settle(deadline or Deadline(self.scenario.solver.time_limit_s), warm=False)
 
+    def solve_arrays(self, formula: bool = True) -> Solved:
+        """As :meth:`solve`, but returns the allocation as arrays (see :meth:`resolve_arrays`)."""
+        deadline, self._deadline = self._deadline, None
+        deadline = deadline or Deadline(self.scenario.solver.time_limit_s)
+        return self._solve(deadline, warm=False, formula=formula, diagnose=False)
+
     def resolve(self, overrides: dict[str, Any] | list[str]) -> Settlement:
         """The settlement of this scenario with ``overrides`` (dotted keys, as ``--set``).
 
@@ -130,14 +169,51 @@ class Model:
         structure rebuilds it. The model then holds the changed scenario. The result equals a cold
         ``solve`` of ``scenario.with_overrides(overrides)``.
         """
+        deadline, warm = self._apply(overrides)
+        return self._settle(deadline, warm=warm)
+
+    def resolve_arrays(
+        self,
+        overrides: dict[str, Any] | list[str] | Scenario,
+        start: Snapshot | None = None,
+        formula: bool = True,
+    ) -> Solved:
+        """As :meth:`resolve`, but returns the allocation as arrays, with no tables and no verification
+        (a sweep's lean path); an infeasible scenario gives status ``infeasible`` without a diagnosis.
+
+        Args:
+            overrides: dotted keys, as ``--set``, or the whole changed scenario.
+            start: a :meth:`snapshot` to start from (its basis and formula shares) instead of the last
+                solve's, so a block of variants gives the same result whatever ran before it.
+            formula: also compute the formula allocation (reused when nothing it reads changed).
+        """
+        deadline, warm = self._apply(overrides)
+        if start is not None:
+            # Exactly the state a fresh process would reach: the formula found again from the shares, and
+            # a new HiGHS object (no pivoting history) started from the snapshot's basis.
+            self._shares = copy.deepcopy(start.shares)
+            self._formula_cache = None
+            fits = start.basis is not None and len(start.basis.col_status) == self.m.asm.n_cols
+            if self._live is not None and fits and warm:
+                self._live = HighsModel(self.m.asm.lp(), self.objective.cost, self.scenario.solver)
+                self._live.set_basis(start.basis)
+        return self._solve(deadline, warm, formula=formula, diagnose=False)
+
+    def snapshot(self) -> Snapshot:
+        """Where the next solve would start: the live model's basis and the formula's shares."""
+        basis = self._live.basis() if self._live is not None else None
+        return Snapshot(basis, copy.deepcopy(self._shares))
+
+    def _apply(self, overrides: dict[str, Any] | list[str] | Scenario) -> tuple[Deadline, bool]:
         t0 = time.perf_counter()
-        new = self.scenario.with_overrides(overrides)
+        new = overrides if isinstance(overrides, Scenario) else self.scenario.with_overrides(overrides)
         deadline = Deadline(new.solver.time_limit_s)
         if _geography_inputs(new) != _geography_inputs(self.scenario):
             from allocator.geography.load import load_geography
 
             self.geography = load_geography(new)
             self._live = None
+            self._formula_cache = None
         elif problems := check_fit(new, self.geography.areas, "<overrides>"):
             raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
         old_m, old_solver = self.m, self.scenario.solver
@@ -145,7 +221,7 @@ class Model:
         warm = self._patch(old_m, old_solver)
         self.warm = warm
         self.timings["resolve_build_s"] = time.perf_counter() - t0
-        return self._settle(deadline, warm=warm)
+        return deadline, warm
 
     def _patch(self, old: ModelBuilder | None, old_solver: Any) -> bool:
         """Push the new model's numbers into the live one if only numbers changed; True if it did."""
@@ -180,11 +256,14 @@ class Model:
             live.set_costs(self.objective.cost[costs], costs)
         return True
 
-    def _settle(self, deadline: Deadline, warm: bool) -> Settlement:
-        sc, inputs, progress = self.scenario, self.inputs, self.progress
+    def _solve(self, deadline: Deadline, warm: bool, formula: bool = True, diagnose: bool = True) -> Solved:
+        """Solve the scenario's LP (unless its objective is the formula) and find the formula allocation."""
+        sc, progress = self.scenario, self.progress
         timings = dict(self.timings)
         mode = sc.objective.mode
         report: SolveReport | None = None
+        sol: Solution | None = None
+        x = None
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
                 if uses_highspy(sc.solver) and self._live is None:
@@ -194,35 +273,74 @@ class Model:
                 )
             timings["solve_s"] = report.seconds
             if report.status == Status.INFEASIBLE:
-                self._raise_infeasible(deadline)
+                if diagnose:
+                    self._raise_infeasible(deadline)
+                return Solved(None, None, None, report, "", None, timings, warm)
             if report.status != Status.OPTIMAL:
                 if self._live is not None and self._live.abandoned:
                     self._live = None
                 raise_for(report, f"solving ({mode})", deadline.seconds)
             x = self.m.allocation(sol.x)
-            rows = row_table(self.m, sol, self.objective.norm)
-        t0 = time.perf_counter()
-        with progress.step("the formula allocation"):
-            try:
-                formula = formula_allocation(inputs, sc.solver, deadline, mode == "formula", self._shares)
-            except NoFormulaAllocation:
-                self._raise_infeasible(deadline)
-        timings["formula_s"] = time.perf_counter() - t0
+        found = None
+        if formula or self.m is None:
+            t0 = time.perf_counter()
+            with progress.step("the formula allocation"):
+                try:
+                    found = self._formula(deadline, with_rows=mode == "formula")
+                except NoFormulaAllocation:
+                    if diagnose:
+                        self._raise_infeasible(deadline)
+                    failed = SolveReport(Status.INFEASIBLE, None, sc.solver.name, "", "formula", 0.0)
+                    return Solved(None, None, None, report or failed, "", None, timings, warm)
+            timings["formula_s"] = time.perf_counter() - t0
         if self.m is None:
-            x, rows = formula.x, formula.rows
-            distance = float(np.abs(x.sum(axis=2) - inputs.phased_target.sum(axis=2)).sum())
+            x = found.x
+            distance = float(np.abs(x.sum(axis=2) - self.inputs.phased_target.sum(axis=2)).sum())
             report = SolveReport(
                 Status.OPTIMAL,
                 -distance,
-                sc.solver.name if formula.method == "lp" else "none",
+                sc.solver.name if found.method == "lp" else "none",
                 "",
-                formula.method,
-                formula.seconds,
+                found.method,
+                found.seconds,
             )
+        return Solved(
+            x,
+            found.x if found is not None else None,
+            sol,
+            report,
+            found.method if found is not None else "",
+            found.rows if found is not None else None,
+            timings,
+            warm,
+        )
+
+    def _formula(self, deadline: Deadline, with_rows: bool) -> FormulaAllocation:
+        """The formula allocation, reused while nothing it reads has changed (an effect or a weight of
+        the scenario's own objective does not change it)."""
+        key = (with_rows, formula_fingerprint(self.inputs))
+        if self._formula_cache is not None and self._formula_cache[0] == key:
+            return self._formula_cache[1]
+        found = formula_allocation(self.inputs, self.scenario.solver, deadline, with_rows, self._shares)
+        self._formula_cache = (key, found)
+        return found
+
+    def _settle(self, deadline: Deadline, warm: bool) -> Settlement:
+        return self.settlement(self._solve(deadline, warm))
+
+    def settlement(self, solved: Solved) -> Settlement:
+        """The verified settlement of a feasible solve of this model (its tables, checks and summary)."""
+        if self.m is not None:
+            rows = row_table(self.m, solved.solution, self.objective.norm)
+        else:
+            rows = solved.formula_rows
         t0 = time.perf_counter()
-        settlement = make_settlement(inputs, self.geography, x, formula.x, rows, report, self.lp_rows)
-        settlement.summary["solve"]["formula_method"] = formula.method
+        settlement = make_settlement(
+            self.inputs, self.geography, solved.x, solved.x_formula, rows, solved.report, self.lp_rows
+        )
+        settlement.summary["solve"]["formula_method"] = solved.formula_method
         settlement.verify()
+        timings = solved.timings
         timings["tables_s"] = time.perf_counter() - t0
         settlement.summary["verification"] = {
             "passed": settlement.verified,
@@ -263,4 +381,4 @@ def solve(
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-__all__ = ["Model", "SolverError", "build_model", "solve"]
+__all__ = ["Model", "Snapshot", "Solved", "SolverError", "build_model", "solve"]
