@@ -48,6 +48,7 @@ def main(verbose: int) -> None:
       allocator inspect runs/baseline manchester
       allocator report runs/tight_envelope --against runs/baseline
       allocator verify runs/baseline
+      allocator sweep scenarios/baseline.yaml --vary 'envelopes.resource=*0.9:1.1:21'
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
 
     Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure, 130 interrupted.
@@ -402,6 +403,14 @@ def geodata_synth(areas: int, seed: int, out: Path, fmt: str, debug: bool) -> No
         for key, value in summary.items():
             out_console.print(f"  {key}: {terminal(value)}")
 
+
+def _add_commands() -> None:
+    from allocator.cli_sweep import sweep
+
+    main.add_command(sweep)
+
+
+_add_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

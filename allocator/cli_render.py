@@ -240,3 +240,27 @@ def print_verification(console: Console, run: Path, verification) -> None:
     failed = int((~verification["passed"].astype(bool)).sum())
     status = "every rule holds" if failed == 0 else f"{failed} rule{'s' if failed != 1 else ''} fail"
     console.print(f"manifest: every file intact; {len(verification)} rules checked, {status}")
+
+
+def print_sweep(console: Console, result, out: Path) -> None:
+    """The sweep's variants (the first and last ten when there are many) and where it was written."""
+
+    summary = result.summary()
+    keys = list(result.vary)
+    table = Table(title=f"Sweep of {terminal(result.scenario.name)}", title_justify="left")
+    for head in ["variant", *keys, "status", "V £bn", "formula V £bn", "£/head high÷low", "below target"]:
+        table.add_column(terminal(head), justify="right")
+    shown = summary if len(summary) <= 20 else summary.iloc[[*range(10), *range(-10, 0)]]
+    for v, r in shown.iterrows():
+        table.add_row(
+            str(v),
+            *[f"{r[k]:.6g}" for k in keys],
+            terminal(r["status"]),
+            f"{r['V'] / 1e9:,.2f}",
+            f"{r['V_formula'] / 1e9:,.2f}",
+            f"{r['per_head_ratio']:.2f}",
+            f"{r['areas_below_formula_target']:.0f}",
+        )
+    console.print(table)
+    counts = ", ".join(f"{n} {terminal(s)}" for s, n in summary["status"].value_counts().items())
+    say(console, f"{len(summary)} variants ({counts}); written to {terminal(out)}")

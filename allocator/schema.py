@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from allocator.rules import AnyRuleSpec
 from allocator.rules.base import Budget
 from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
+from allocator.whatif.variants import SweepSpec
 
 
 class Strict(BaseModel):
@@ -341,6 +342,8 @@ class Scenario(Strict):
     """Rules by id. The id is the rule's name everywhere (constraints, verification, reports)."""
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    sweep: SweepSpec | None = None
+    """The scenario's own sweep (``allocator sweep`` without ``--vary``): keys to vary and how."""
 
     _provenance: Any = PrivateAttr(default=None)
 
