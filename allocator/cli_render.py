@@ -262,5 +262,14 @@ def print_sweep(console: Console, result, out: Path) -> None:
             f"{r['areas_below_formula_target']:.0f}",
         )
     console.print(table)
+    if result.samples:
+        draws = result.draws()
+        chosen, regret = draws["chosen_V"] / 1e9, draws["regret"] / 1e9
+        say(
+            console,
+            f"V of the chosen settlement over {len(draws)} draws: median £{chosen.median():,.2f}bn "
+            f"(90% within £{chosen.quantile(0.05):,.2f}bn to £{chosen.quantile(0.95):,.2f}bn); "
+            f"regret: mean £{regret.mean():,.2f}bn, at most £{regret.max():,.2f}bn",
+        )
     counts = ", ".join(f"{n} {terminal(s)}" for s, n in summary["status"].value_counts().items())
     say(console, f"{len(summary)} variants ({counts}); written to {terminal(out)}")

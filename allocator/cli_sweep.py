@@ -47,6 +47,13 @@ from allocator.cli_console import handle_errors, out_console
 @click.option(
     "--full", is_flag=True, help="Keep each variant's full tables (allocations, outcomes, verification)."
 )
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 100_000),
+    help="Instead of --vary: solve N draws of the scenario's uncertainty: block, and value the scenario's "
+    "own settlement under each (outcome intervals, the distribution of V, regret).",
+)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Seed of the draws (same seed, same draws).")
 @click.option("--quiet", is_flag=True, help="No progress display and no summary.")
 @click.option(
     "--set",
@@ -66,6 +73,8 @@ def sweep(
     block: int | None,
     no_formula: bool,
     full: bool,
+    samples: int | None,
+    seed: int | None,
     quiet: bool,
     overrides: tuple[str, ...],
     debug: bool,
@@ -79,6 +88,7 @@ def sweep(
       allocator sweep scenarios/baseline.yaml --vary rules.funding_guarantee.phi=0.95:1.0:11
       allocator sweep scenarios/baseline.yaml --vary envelopes.resource.2027=4.9e10:5.3e10:9 \\
           --vary rules.funding_guarantee.phi=0.97,1.0 --grid --workers 2
+      allocator sweep scenarios/baseline.yaml --samples 200 --seed 1
     """
     from allocator.output_folder import check_target
     from allocator.progress import SweepProgress
@@ -102,6 +112,8 @@ def sweep(
             formula=not no_formula,
             full=full,
             block=block,
+            samples=samples,
+            seed=seed,
             progress=progress,
         )
         if not quiet:

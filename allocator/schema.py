@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from allocator.rules import AnyRuleSpec
 from allocator.rules.base import Budget
 from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
+from allocator.whatif.uncertainty import UncertaintySpec
 from allocator.whatif.variants import SweepSpec
 
 
@@ -242,7 +243,10 @@ class DistributionalSpec(Strict):
 class ObjectiveSpec(Strict):
     """What the settlement optimises, and the appraisal conventions (Green Book)."""
 
-    mode: Literal["mission_value", "formula", "blend"] = "mission_value"
+    mode: Literal["mission_value", "formula", "blend", "robust", "least_cost"] = "mission_value"
+    """``mission_value`` (default), ``formula``, ``blend``, ``robust`` (the best settlement over draws of
+    the ``uncertainty:`` block: its ``robust`` measure) or ``least_cost`` (the smallest envelope that meets
+    every mission's goal; docs/model.md)."""
     blend_beta: float = Field(1e-3, ge=0.0, le=1e6)
     """``blend`` only: mission value given up per £ of distance from the formula's phased target, in
     [0, 1e6]."""
@@ -344,6 +348,9 @@ class Scenario(Strict):
     solver: SolverSpec = Field(default_factory=SolverSpec)
     sweep: SweepSpec | None = None
     """The scenario's own sweep (``allocator sweep`` without ``--vary``): keys to vary and how."""
+    uncertainty: UncertaintySpec | None = None
+    """Spreads of the streams' effects, response curvature and persistence (``allocator sweep --samples``
+    and the ``robust`` objective)."""
 
     _provenance: Any = PrivateAttr(default=None)
 
@@ -361,6 +368,12 @@ class Scenario(Strict):
     def resolved(self) -> dict[str, Any]:
         """The fully resolved scenario as plain data (what ``allocator validate --resolved`` prints)."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    @model_validator(mode="after")
+    def _robust_needs_draws(self) -> Scenario:
+        if self.objective.mode == "robust" and self.uncertainty is None:
+            raise ValueError("objective.mode robust needs an uncertainty: block to draw from")
+        return self
 
     @field_validator("years")
     @classmethod

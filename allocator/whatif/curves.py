@@ -136,6 +136,39 @@ def figure(result: SettlementSet, key: str) -> Any:
     return fig
 
 
+def uncertainty_figure(result: SettlementSet) -> Any:
+    """A sample sweep: V of the chosen settlement and of each draw's own optimum over the draws, and the
+    regret of the chosen settlement."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    table = result.draws()
+    fig = Figure(figsize=(8, 6), dpi=100)
+    ax1, ax2 = fig.subplots(2, 1)
+    bins = min(30, max(5, len(table) // 4))
+    ax1.hist(
+        table["chosen_V"].dropna() / 1e9, bins=bins, color=OPTIMISED, alpha=0.7, label="chosen settlement"
+    )
+    ax1.hist(
+        table["own_V"].dropna() / 1e9, bins=bins, color=FORMULA, alpha=0.5, label="each draw's own optimum"
+    )
+    if "V" in result.base:
+        ax1.axvline(result.base["V"] / 1e9, color="black", ls=":", label="as shipped (central values)")
+    ax1.set_xlabel("Mission value V (£bn)")
+    ax1.set_ylabel("Draws")
+    ax1.legend(fontsize=8, frameon=False)
+    ax2.hist(table["regret"].dropna() / 1e9, bins=bins, color=PRICE)
+    ax2.set_xlabel("Regret of the chosen settlement (£bn of V the draw's optimum would add)")
+    ax2.set_ylabel("Draws")
+    fig.suptitle(
+        _wrap(f"{result.scenario.name}: {len(table)} draws of the uncertain effects", 70), fontsize=11
+    )
+    fig.tight_layout()
+    return fig
+
+
 def _wrap(text: str, width: int = 40) -> str:
     words, lines, line = text.split(), [], ""
     for w in words:
@@ -163,9 +196,10 @@ def write_curves(result: SettlementSet, folder: Path) -> list[Path]:
     written, svgs = [], {}
     if not any("V" in r for r in result.results.values()):
         return written  # nothing feasible to draw
-    for key in result.vary:
-        fig = figure(result, key)
-        stem = file_stem(key)
+    figures = {key: (figure(result, key), file_stem(key)) for key in result.vary}
+    if result.samples:
+        figures["uncertainty"] = (uncertainty_figure(result), "uncertainty")
+    for key, (fig, stem) in figures.items():
         fig.savefig(curves / f"{stem}.png", metadata={"Software": None})
         fig.savefig(curves / f"{stem}.svg", metadata={"Date": None, "Creator": None})
         buffer = io.StringIO()
@@ -174,6 +208,31 @@ def write_curves(result: SettlementSet, folder: Path) -> list[Path]:
         written += [curves / f"{stem}.png", curves / f"{stem}.svg"]
     write_page(result, Path(folder) / "report", svgs)
     return written
+
+
+def _intervals(result: SettlementSet) -> Any:
+    """The table of each area's projected indicators with their intervals over the draws."""
+    from allocator.reports.html_kit import el, num, table
+
+    iv = result.outcome_intervals()
+    if iv.empty:
+        return el("p", "No draw was solved.")
+    rows = [
+        [
+            r.area_code,
+            r.mission,
+            num(f"{r.current_value:.4g}", r.current_value),
+            num(f"{r.projected_value:.4g}", r.projected_value),
+            num(f"{r.p5:.4g} to {r.p95:.4g}", r.p5),
+        ]
+        for r in iv.itertuples()
+    ]
+    head = ["Area", "Mission", "Now", "Projected (central)", "90% interval over the draws"]
+    return el(
+        "section",
+        el("h2", "Projected outcomes under the chosen settlement, with intervals"),
+        table("Projected indicators in the last year", head, rows, sortable=True),
+    )
 
 
 def write_page(result: SettlementSet, folder: Path, svgs: dict[str, str]) -> Path:

@@ -83,6 +83,11 @@ def write_workbook(result: SettlementSet, tables: dict[str, pd.DataFrame], path:
         Sheet("Shadow prices", frame_columns(tables["shadow_prices"]), freeze=(1, 1)),
         Sheet("Totals", frame_columns(tables["totals"]), freeze=(1, 1)),
     ]
+    if result.samples:
+        sheets += [
+            Sheet("Draws", frame_columns(tables["draws"]), freeze=(1, 1)),
+            Sheet("Outcome intervals", frame_columns(tables["outcome_intervals"]), freeze=(1, 2)),
+        ]
     write(path, f"Sweep of {result.scenario.name}", sheets)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from allocator.errors import InputError, SolverError
 from allocator.geography import Geography
 from allocator.schema import Scenario
+from allocator.whatif.uncertainty import chosen_under
 from allocator.whatif.variants import Variant
 
 
@@ -33,16 +34,26 @@ class Job:
     """Find each variant's formula allocation (its V is in the summary)."""
     full: bool = False
     """Keep each variant's full tables (allocations, totals by area and year, outcomes, verification)."""
+    chosen: bool = False
+    """Also value the shipped scenario's settlement (the chosen one) under each variant (a draw)."""
 
     @property
     def token(self) -> str:
         """Identifies the job: a process keeps its live model while the token is the same."""
-        plain = [self.scenario.resolved(), sorted(self.geography.sources.items()), self.formula, self.full]
+        plain = [
+            self.scenario.resolved(),
+            sorted(self.geography.sources.items()),
+            self.formula,
+            self.full,
+            self.chosen,
+        ]
         return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def make_job(scenario: Scenario, geography: Geography, formula: bool = True, full: bool = False) -> Job:
-    return Job(scenario, replace(geography, geometry=None), formula, full)
+def make_job(
+    scenario: Scenario, geography: Geography, formula: bool = True, full: bool = False, chosen: bool = False
+) -> Job:
+    return Job(scenario, replace(geography, geometry=None), formula, full, chosen)
 
 
 @dataclass
@@ -56,10 +67,10 @@ class Outcome:
 
 _LIVE: dict[str, Any] = {}
 """This process's live model for the job it last ran: token -> (Model, Snapshot of the shipped scenario,
-the shipped scenario's lean result)."""
+the shipped scenario's lean result, its allocation)."""
 
 
-def live_model(job: Job) -> tuple[Any, Any, dict[str, Any]]:
+def live_model(job: Job) -> tuple[Any, Any, dict[str, Any], Any]:
     """The live model of ``job`` in this process, built and solved (cold) the first time."""
     from allocator.engine import Model
     from allocator.whatif.lean import lean_result
@@ -69,7 +80,10 @@ def live_model(job: Job) -> tuple[Any, Any, dict[str, Any]]:
         _LIVE.clear()  # one live model per process
         model = Model(job.scenario, job.geography)
         solved = model.solve_arrays(formula=job.formula)
-        _LIVE[token] = (model, model.snapshot(), lean_result(model, solved))
+        base = lean_result(model, solved)
+        if job.chosen and solved.feasible:
+            base |= chosen_under(model.inputs, solved.x)
+        _LIVE[token] = (model, model.snapshot(), base, solved.x)
     return _LIVE[token]
 
 
@@ -78,7 +92,7 @@ def run_block(job: Job, block: list[Variant], take: Callable[[Outcome], None] | 
     ``take`` receives each outcome as soon as it is found."""
     from allocator.whatif.lean import full_tables, lean_result
 
-    model, start, _ = live_model(job)
+    model, start, _, chosen = live_model(job)
     out = []
     for i, variant in enumerate(block):
         t0 = time.perf_counter()
@@ -87,6 +101,8 @@ def run_block(job: Job, block: list[Variant], take: Callable[[Outcome], None] | 
             scenario = job.scenario.with_overrides(variant.overrides)
             solved = model.resolve_arrays(scenario, start=start if i == 0 else None, formula=job.formula)
             result = lean_result(model, solved)
+            if job.chosen and chosen is not None:
+                result |= chosen_under(model.inputs, chosen)
             if job.full and solved.feasible:
                 tables = full_tables(model.settlement(solved))
         except InputError as exc:  # values the scenario refuses: the variant is reported, the sweep goes on

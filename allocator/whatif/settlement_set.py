@@ -41,6 +41,10 @@ class SettlementSet:
     """Each area's formula target over the settlement's years, £ (the shipped scenario's)."""
     full: dict[str, pd.DataFrame] = field(default_factory=dict)
     """A full sweep's tables (allocations, area_year_totals, outcomes, verification), with ``variant``."""
+    current: pd.DataFrame | None = None
+    """Each area's current value of each mission's indicator (index area_code, a column per mission)."""
+    samples: bool = False
+    """The variants are draws of the scenario's uncertainty (``allocator.whatif.uncertainty``)."""
 
     # --- the tables ---------------------------------------------------------------------------------
 
@@ -174,7 +178,23 @@ class SettlementSet:
             "variants": self.variants().reset_index(),
         }
         out |= {name: getattr(self, name) for name in LEAN_TABLES}
+        if self.samples:
+            out |= {"draws": self.draws(), "outcome_intervals": self.outcome_intervals()}
         return out | self.full
+
+    def draws(self) -> pd.DataFrame:
+        """A sample sweep: one row per draw: V of the chosen (shipped) settlement under it, the draw's own
+        optimum V and the regret (see ``allocator.whatif.uncertainty``)."""
+        from allocator.whatif.uncertainty import draw_table
+
+        return draw_table(self)
+
+    def outcome_intervals(self) -> pd.DataFrame:
+        """A sample sweep: per area and mission, the projected indicator in the last year under the chosen
+        settlement, with its 5th, 50th and 95th percentiles over the draws."""
+        from allocator.whatif.uncertainty import outcome_intervals
+
+        return outcome_intervals(self, self.current)
 
 
 def _short(value: Any) -> str:

@@ -35,6 +35,8 @@ def sweep(
     formula: bool = True,
     full: bool = False,
     block: int | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
     progress: Any = None,
     on_outcome: Any = None,
 ) -> SettlementSet:
@@ -54,22 +56,36 @@ def sweep(
         full: keep each variant's full tables (allocations, totals by area and year, outcomes,
             verification); costs a Settlement per variant.
         block: variants per block (default the ``sweep:`` block's, 25).
+        samples: instead of varying keys, solve this many draws of the scenario's ``uncertainty:`` block
+            (``allocator.whatif.uncertainty``), valuing the shipped settlement under each.
+        seed: the draws' seed (default the block's own).
         progress: a ``SweepProgress`` (or None: silent).
         on_outcome: called with each ``Outcome`` as it is written (tests use it to stop a sweep).
 
     Raises:
         ScenarioError: no keys to vary, or values the scenario refuses (exit 2).
     """
-    spec = _spec(scenario, vary, combine, block)
     if full and not formula:
         raise ScenarioError([Problem("sweep", "formula", "a full sweep needs the formula allocation")])
-    found = variants(scenario, spec.vary, spec.combine)
-    check_values(scenario, spec.vary, found)
+    if samples is not None or seed is not None:
+        from allocator.whatif.uncertainty import draws
+
+        if vary is not None:
+            raise ScenarioError([Problem("sweep", "--samples", "give either --vary or --samples, not both")])
+        own = scenario.uncertainty
+        samples = samples or (own.samples if own else 0)
+        seed = seed if seed is not None else (own.seed if own else 0)
+        found = draws(scenario, samples, seed)
+        spec = SweepSpec.model_construct(vary={}, combine="zip", block=block or 25)
+    else:
+        spec = _spec(scenario, vary, combine, block)
+        found = variants(scenario, spec.vary, spec.combine)
+        check_values(scenario, spec.vary, found)
     if geography is None:
         from allocator.geography.load import load_geography
 
         geography = load_geography(scenario)
-    job = make_job(scenario, geography, formula, full)
+    job = make_job(scenario, geography, formula, full, chosen=samples is not None)
     store = None
     if out is not None:
         from allocator.output_folder import check_target
@@ -196,6 +212,10 @@ def settlement_set(
         parts = [t[name].assign(variant=v) for v, t in sorted(tables.items()) if name in t]
         frame = pd.concat(parts, ignore_index=True)
         full[name] = frame[["variant", *[c for c in frame.columns if c != "variant"]]]
+    current = pd.DataFrame(
+        {m: inputs.areas[job.scenario.missions[m].indicator].to_numpy(dtype=float) for m in inputs.missions},
+        index=inputs.codes,
+    )
     return SettlementSet(
         scenario=job.scenario,
         vary=dict(spec.vary),
@@ -207,4 +227,6 @@ def settlement_set(
         population=inputs.population,
         formula_target=inputs.formula_target.sum(axis=(1, 2)),
         full=full,
+        current=current,
+        samples=job.chosen,
     )
