@@ -137,7 +137,12 @@ class Model:
             if mode != "formula":
                 self.m = build_model(self.inputs)
                 deviations = add_deviations(self.m) if mode == "blend" else None
-                self.objective = objective(self.m, mode, scenario.objective.blend_beta, deviations)
+                if mode == "robust":
+                    from allocator.model.robust import robust_objective
+
+                    self.objective = robust_objective(self.m)
+                else:
+                    self.objective = objective(self.m, mode, scenario.objective.blend_beta, deviations)
         self.timings["build_s"] = time.perf_counter() - t0
 
     @property
