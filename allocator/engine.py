@@ -132,6 +132,8 @@ class Model:
             self.scenario = scenario
             self.inputs = build_inputs(scenario, self.geography)
             mode = scenario.objective.mode
+            if mode == "least_cost":  # solved at the scenario's envelopes here; solve() finds the least
+                mode = "mission_value"
             self.m: ModelBuilder | None = None
             self.objective: Objective | None = None
             if mode != "formula":
@@ -383,6 +385,10 @@ def solve(
         SolverError: the solver failed or the run's time limit (``solver.time_limit_s``, for the whole
             run) passed (exit 4).
     """
+    if scenario.objective.mode == "least_cost":
+        from allocator.whatif.least_cost import solve_least_cost
+
+        return solve_least_cost(scenario, geography, progress)
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 

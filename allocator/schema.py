@@ -212,6 +212,15 @@ class StreamSpec(Strict):
     """Share of the national baseline, in [0, 1], used only by an illustrative baseline."""
 
 
+class GoalSpec(Strict):
+    """A mission's measurable goal: the national, population-weighted projected indicator by a year."""
+
+    value: float = Field(ge=-1e12, le=1e12)
+    """The indicator's national value to reach (in the mission's own unit)."""
+    by: int = Field(ge=1990, le=2100)
+    """The financial year (its start, 2029 = 2029-30) by which it is reached."""
+
+
 class MissionSpec(Strict):
     """A national mission measured by one area indicator."""
 
@@ -228,6 +237,9 @@ class MissionSpec(Strict):
     unit: str = ""
     source: str = ""
     """Where the indicator comes from (publisher, period)."""
+    goal: GoalSpec | None = None
+    """A measurable goal with a date; a ``mission_target`` rule holds the settlement to it, and the
+    ``least_cost`` objective finds the smallest envelope that meets every goal."""
 
 
 # --- objective and solver --------------------------------------------------------------------------
