@@ -143,7 +143,28 @@ def _read_chain(path: Path) -> list[Layer]:
     return list(reversed(layers))
 
 
+_RULE_SETS: dict[tuple[str, int, int], Layer] = {}
+"""Rule sets already read, by (resolved path, modification time, size): a sweep derives thousands of
+scenarios from one, and reading the YAML again cost more than the warm re-solve."""
+
+
 def _read_rule_set(path: Path) -> Layer:
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _RULE_SETS:
+        return copy.deepcopy(_RULE_SETS[key])
+    layer = _read_rule_set_file(path)
+    if key is not None:
+        if len(_RULE_SETS) > 64:
+            _RULE_SETS.clear()
+        _RULE_SETS[key] = copy.deepcopy(layer)
+    return layer
+
+
+def _read_rule_set_file(path: Path) -> Layer:
     raw = read_yaml(path, error=RuleSetError)
     if not isinstance(raw, dict):
         raise RuleSetError([Problem(str(path), "", "a rule set must be a mapping with a 'rules:' section")])

@@ -235,9 +235,17 @@ def _intervals(result: SettlementSet) -> Any:
     )
 
 
+def _cell(value: Any, form: str) -> Any:
+    """A number cell, or a dash where there is none (an infeasible variant)."""
+    from allocator.reports.html_kit import num
+
+    ok = isinstance(value, int | float) and np.isfinite(value)
+    return num(form.format(value) if ok else "–", value if ok else None)
+
+
 def write_page(result: SettlementSet, folder: Path, svgs: dict[str, str]) -> Path:
     """The explorer page of a sweep: each key's curves and the summary table."""
-    from allocator.reports.html_kit import Markup, el, join, num, page, table
+    from allocator.reports.html_kit import Markup, el, join, page, table
 
     folder.mkdir(exist_ok=True)
     static = folder / "static"
@@ -268,12 +276,12 @@ def write_page(result: SettlementSet, folder: Path, svgs: dict[str, str]) -> Pat
         rows.append(
             [
                 str(v),
-                *[num(f"{r[k]:.6g}", r[k]) for k in keys],
+                *[_cell(r[k], "{:.6g}") for k in keys],
                 r["status"],
-                num(f"{r['V'] / 1e9:,.2f}", r["V"]),
-                num(f"{r['V_formula'] / 1e9:,.2f}", r["V_formula"]),
-                num(f"{r['per_head_ratio']:.2f}", r["per_head_ratio"]),
-                num(f"{r['areas_below_formula_target']:.0f}", r["areas_below_formula_target"]),
+                _cell(r["V"] / 1e9, "{:,.2f}"),
+                _cell(r["V_formula"] / 1e9, "{:,.2f}"),
+                _cell(r["per_head_ratio"], "{:.2f}"),
+                _cell(r["areas_below_formula_target"], "{:.0f}"),
             ]
         )
     body = join(
