@@ -125,9 +125,8 @@ def figure(result: SettlementSet, key: str) -> Any:
         if "V" in base:
             ax1.plot([x0], [base["V"] / 1e9], "o", color="black", ms=6, label="the scenario as shipped")
             ax1.annotate("as shipped", (x0, base["V"] / 1e9), textcoords="offset points", xytext=(6, -12))
-            ax2.plot(
-                [x0], [price_of(result.scenario, key, base.get("shadow_prices", []))], "o", color="black"
-            )
+            price = price_of(result.scenario, key, base.get("shadow_prices", []))
+            ax2.plot([x0], [price / 1e6], "o", color="black")
             ax3.plot([x0], [base.get("per_head_ratio", np.nan)], "o", color="black")
     for ax in (ax1, ax2, ax3):
         ax.grid(True, lw=0.3, alpha=0.6)
