@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date
@@ -34,29 +33,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from run import _geo  # noqa: E402  (the synthetic geographies the other benchmarks use)
 
 CASES = {
     "default": {"scenario": ROOT / "scenarios" / "baseline.yaml", "geo": None},
     "uk": {"scenario": HERE / "uk_size.yaml", "geo": 361},
 }
-
-
-def _geo(areas: int) -> Path:
-    folder = RESULTS / f"geo{areas}"
-    if not (folder / "areas.gpkg").is_file():
-        cmd = [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "geodata",
-            "synth",
-            "--areas",
-            str(areas),
-            "-o",
-            str(folder),
-        ]
-        subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
-    return folder
 
 
 def run_case(name: str, n: int, formula: bool, cold: int, workers: int) -> dict:
