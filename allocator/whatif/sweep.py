@@ -76,11 +76,11 @@ def sweep(
         samples = samples or (own.samples if own else 0)
         seed = seed if seed is not None else (own.seed if own else 0)
         found = draws(scenario, samples, seed)
-        spec = SweepSpec.model_construct(vary={}, combine="zip", block=block or 25)
+        spec = SweepSpec.model_construct(vary=[], combine="zip", block=block or 25)
     else:
         spec = _spec(scenario, vary, combine, block)
-        found = variants(scenario, spec.vary, spec.combine)
-        check_values(scenario, spec.vary, found)
+        found = variants(scenario, spec.by_key(), spec.combine)
+        check_values(scenario, spec.by_key(), found)
     if geography is None:
         from allocator.geography.load import load_geography
 
@@ -141,17 +141,18 @@ def _spec(
             raise ScenarioError(
                 [Problem("sweep", "vary", "nothing to vary: give --vary KEY=START:STOP:N or a sweep: block")]
             )
-        vary_specs = dict(own.vary)
+        entries = list(own.vary)
     else:
         from allocator.whatif.variants import parse_vary
 
-        vary_specs = {}
+        entries = []
         for key, value in vary.items():
             if isinstance(value, str):
                 key, value = parse_vary(f"{key}={value}")
-            vary_specs[key] = value if isinstance(value, VarySpec) else VarySpec.model_validate(value)
+            fields = value.model_dump(exclude_none=True) if isinstance(value, VarySpec) else dict(value)
+            entries.append({**fields, "key": key})
     fields = {
-        "vary": vary_specs,
+        "vary": entries,
         "combine": combine or (own.combine if own else "grid"),
         "block": block or (own.block if own else 25),
     }
@@ -218,7 +219,7 @@ def settlement_set(
     )
     return SettlementSet(
         scenario=job.scenario,
-        vary=dict(spec.vary),
+        vary={v.key: v for v in spec.vary},
         combine=spec.combine,
         variant_list=found,
         results=results,

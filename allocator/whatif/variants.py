@@ -31,6 +31,8 @@ class VarySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
+    key: str | None = None
+    """The dotted scenario key, as ``--set`` names it (in a ``sweep:`` block's list)."""
     start: float | None = None
     """First value (with ``stop`` and ``n``)."""
     stop: float | None = None
@@ -62,13 +64,26 @@ class SweepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
-    vary: dict[str, VarySpec] = Field(min_length=1, max_length=20)
-    """Dotted scenario key (as ``--set``) -> its values."""
+    vary: list[VarySpec] = Field(min_length=1, max_length=20)
+    """The keys to vary, each with its ``key`` (dotted, as ``--set``) and values; a list, since a
+    scenario file reads a dotted mapping key as nested fields."""
     combine: Literal["grid", "zip"] = "grid"
     """``grid``: every combination of the keys' values; ``zip``: the i-th value of each key together."""
     block: int = Field(25, ge=1, le=100_000)
     """Variants a worker solves in a row, each from the one before; each block starts from the shipped
     scenario's solution, so results do not depend on how blocks are shared out."""
+
+    @model_validator(mode="after")
+    def _keys(self) -> SweepSpec:
+        keys = [v.key for v in self.vary]
+        if any(not k for k in keys):
+            raise ValueError("every entry of vary needs its key, e.g. {key: envelopes.resource, ...}")
+        if len(set(keys)) != len(keys):
+            raise ValueError("a key is varied twice")
+        return self
+
+    def by_key(self) -> dict[str, VarySpec]:
+        return {v.key: v for v in self.vary}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ folder written like a run folder, and an interrupted sweep resumed to the same r
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,7 @@ from allocator.output_folder import OutputError
 from allocator.whatif.store import work_folder
 from allocator.whatif.sweep import sweep
 from allocator.whatif.variants import VarySpec, parse_vary, variants
+from tests.conftest import ROOT
 from tests.whatif.cases import live_case
 
 
@@ -121,32 +125,41 @@ def test_values_the_scenario_refuses(case):
         sweep(scenario, geography=geography)
 
 
-def test_output_folder_and_resume(case, tmp_path):
+KILLED = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.conftest import ROOT
+from tests.whatif.cases import live_case
+from allocator.whatif.sweep import sweep
+scenario, geography = live_case()
+sweep(scenario, {vary!r}, out={out!r}, geography=geography, block=3, on_outcome=lambda o: time.sleep(0.3))
+"""
+
+
+def test_killed_sweep_resumes_to_the_same_folder(case, tmp_path):
+    """A sweep killed (SIGKILL) part way and started again solves only the variants not yet written, and
+    writes what an uninterrupted sweep writes."""
     scenario, geography = case
-    vary = {"envelopes.resource.2027": "3000:3400:7"}
-    whole = sweep(scenario, vary, out=tmp_path / "whole", geography=geography, block=3)
+    vary = {"envelopes.resource.2027": "3000:3400:12"}
     out = tmp_path / "sweep"
-
-    def stop_after(n):
-        seen = []
-
-        def take(outcome):
-            seen.append(outcome.variant)
-            if len(seen) == n:
-                raise KeyboardInterrupt
-
-        return take
-
-    with pytest.raises(KeyboardInterrupt):
-        sweep(scenario, vary, out=out, geography=geography, block=3, on_outcome=stop_after(4))
+    code = KILLED.format(root=str(ROOT), vary=vary, out=str(out))
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    written = work_folder(out) / "v"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(written.glob("*.json"))) < 4 and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    done = sorted(int(p.stem) for p in written.glob("*.json"))
+    assert 4 <= len(done) < 12, done
     assert not out.exists()  # nothing published until every variant is done
-    assert len(list((work_folder(out) / "v").glob("*.json"))) == 4
     solved = []
     resumed = sweep(
         scenario, vary, out=out, geography=geography, block=3, on_outcome=lambda o: solved.append(o.variant)
     )
-    assert sorted(solved) == [4, 5, 6]  # only what was not written
+    assert sorted(solved) == sorted(set(range(12)) - set(done))  # only what was not written
     assert not work_folder(out).exists()
+    whole = sweep(scenario, vary, out=tmp_path / "whole", geography=geography, block=3)
     columns = ["status", "V", "V_formula", "total_gbp", "per_head_ratio", "binding_rules"]
     pd.testing.assert_frame_equal(resumed.summary()[columns], whole.summary()[columns])
     for name in ("summary", "totals", "shadow_prices", "area_totals", "binding", "variants"):
@@ -168,6 +181,29 @@ def test_output_folder_and_resume(case, tmp_path):
     with pytest.raises(OutputError):
         sweep(scenario, vary, out=mine, geography=geography)
     assert (mine / "notes.txt").read_text() == "mine"
+
+
+def test_the_scenario_own_sweep_block(case):
+    scenario, geography = case
+    own = scenario.with_overrides(
+        {
+            "sweep": {
+                "vary": [{"key": "rules.pace.gamma", "values": [0.15, 0.25]}],
+                "combine": "zip",
+                "block": 1,
+            }
+        }
+    )
+    result = sweep(own, geography=geography)
+    assert result.summary()["rules.pace.gamma"].tolist() == [0.15, 0.25]
+    with pytest.raises(ScenarioError, match="unknown field"):
+        scenario.with_overrides(
+            {"sweep": {"vary": [{"key": "rules.pace.gamma", "values": [0.1], "step": 1}]}}
+        )
+    with pytest.raises(ScenarioError, match="start, stop and n"):
+        scenario.with_overrides({"sweep": {"vary": [{"key": "rules.pace.gamma", "start": 0.1}]}})
+    with pytest.raises(ScenarioError, match="needs its key"):
+        scenario.with_overrides({"sweep": {"vary": [{"values": [0.1]}]}})
 
 
 def test_full_sweep_keeps_verified_tables(case):
