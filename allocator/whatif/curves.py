@@ -218,7 +218,7 @@ def _intervals(result: SettlementSet) -> Any:
         return el("p", "No draw was solved.")
     rows = [
         [
-            r.area_code,
+            f"{r.area_name} ({r.area_code})",
             r.mission,
             num(f"{r.current_value:.4g}", r.current_value),
             num(f"{r.projected_value:.4g}", r.projected_value),
@@ -258,9 +258,13 @@ def write_page(result: SettlementSet, folder: Path, svgs: dict[str, str]) -> Pat
     for key, svg in svgs.items():
         inline = Markup(svg[svg.index("<svg") :])  # made by matplotlib here: trusted
         caption = (
-            f"What {key} costs or buys: mission value, its shadow price and how unequal the settlement is"
+            "How sure are we: V of the chosen settlement over the draws, and its regret"
+            if key == "uncertainty" and result.samples
+            else f"What {key} costs or buys: mission value, its shadow price and how unequal the settlement is"
         )
         sections.append(el("section", el("h2", key), el("figure", el("figcaption", caption), inline)))
+    if result.samples:
+        sections.append(_intervals(result))
     head = [
         "Variant",
         *keys,

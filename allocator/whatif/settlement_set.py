@@ -36,6 +36,8 @@ class SettlementSet:
     base: dict[str, Any]
     """The lean result of the scenario as shipped."""
     codes: list[str]
+    names: list[str]
+    """Each area's name, in the order of ``codes``."""
     population: np.ndarray
     formula_target: np.ndarray
     """Each area's formula target over the settlement's years, £ (the shipped scenario's)."""

@@ -225,6 +225,7 @@ def settlement_set(
         results=results,
         base=base,
         codes=inputs.codes,
+        names=inputs.areas["area_name"].astype(str).tolist(),
         population=inputs.population,
         formula_target=inputs.formula_target.sum(axis=(1, 2)),
         full=full,

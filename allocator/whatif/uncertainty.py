@@ -182,6 +182,7 @@ def outcome_intervals(result: Any, current: pd.DataFrame) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "area_code": result.codes,
+                    "area_name": result.names,
                     "mission": m,
                     "current_value": now,
                     "projected_value": now + sign * base[:, j],
