@@ -4,6 +4,7 @@ intervals around the central projection), and the robust objective solved as one
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import allocator as al
@@ -59,9 +60,14 @@ def test_schema_is_strict(case):
         live_case()[0].with_overrides({"objective.mode": "robust"})
 
 
-def test_sample_sweep(case):
+def test_sample_sweep(case, tmp_path):
     scenario, geography = case
-    result = sweep(scenario, samples=12, seed=3, geography=geography)
+    result = sweep(scenario, samples=12, seed=3, geography=geography, out=tmp_path / "draws")
+    page = (tmp_path / "draws" / "report" / "index.html").read_text()
+    assert "Projected outcomes under the chosen settlement" in page
+    assert (tmp_path / "draws" / "curves" / "uncertainty.png").is_file()
+    intervals = pd.read_parquet(tmp_path / "draws" / "outcome_intervals.parquet")
+    assert {"area_code", "area_name", "mission", "p5", "p50", "p95"} <= set(intervals.columns)
     draws = result.draws()
     assert len(draws) == 12
     assert (draws["status"] == "optimal").all()
