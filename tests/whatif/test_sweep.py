@@ -15,6 +15,7 @@ import pytest
 import allocator as al
 from allocator.errors import ScenarioError
 from allocator.output_folder import OutputError
+from allocator.progress import SweepProgress
 from allocator.whatif.store import work_folder
 from allocator.whatif.sweep import sweep
 from allocator.whatif.variants import VarySpec, parse_vary, variants
@@ -99,10 +100,14 @@ def test_every_variant_equals_a_cold_solve(case):
 
 
 def test_structural_variant_rebuilds(case):
+    """Fewer response segments change the LP's shape: that variant is rebuilt and solved cold."""
     scenario, geography = case
-    result = sweep(scenario, {"rules.minimum.mu_gbp_per_head": "5,0"}, geography=geography)
+    progress = SweepProgress(enabled=False)
+    result = sweep(scenario, {"objective.segments": "6,4"}, geography=geography, progress=progress, block=2)
+    assert progress.line().startswith("variants 2/2 (")  # done of all, the rate (and the time left)
     s = result.summary()
-    cold = al.solve(scenario.with_overrides({"rules.minimum.mu_gbp_per_head": 0.0}), geography)
+    assert s["warm"].tolist() == [True, False]
+    cold = al.solve(scenario.with_overrides({"objective.segments": 4}), geography)
     assert s.loc[1, "V"] == pytest.approx(cold.summary["value"]["V"], rel=1e-7)
 
 
