@@ -200,7 +200,11 @@ class Model:
             # a new HiGHS object (no pivoting history) started from the snapshot's basis.
             self._shares = copy.deepcopy(start.shares)
             self._formula_cache = None
-            fits = start.basis is not None and len(start.basis.col_status) == self.m.asm.n_cols
+            fits = (
+                start.basis is not None
+                and self.m is not None
+                and len(start.basis.col_status) == self.m.asm.n_cols
+            )
             if self._live is not None and fits and warm:
                 self._live = HighsModel(self.m.asm.lp(), self.objective.cost, self.scenario.solver)
                 self._live.set_basis(start.basis)
