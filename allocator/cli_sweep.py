@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from allocator.cli_console import handle_errors, out_console
+from allocator.cli_console import debug_option, handle_errors, out_console
 
 
 @click.command()
@@ -62,7 +62,7 @@ from allocator.cli_console import handle_errors, out_console
     metavar="KEY=VALUE",
     help="Override a scenario field before sweeping (as for run). Repeatable.",
 )
-@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@debug_option
 def sweep(
     scenario: Path,
     vary: tuple[str, ...],

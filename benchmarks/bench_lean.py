@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     import allocator as al
-    from allocator.engine import Model
+    from allocator.live_model import Model
     from allocator.whatif.lean import lean_result
 
     path = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "scenarios" / "baseline.yaml")

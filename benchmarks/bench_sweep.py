@@ -45,7 +45,7 @@ CASES = {
 
 def run_case(name: str, n: int, formula: bool, cold: int, workers: int) -> dict:
     import allocator as al
-    from allocator.engine import Model
+    from allocator.live_model import Model
     from allocator.whatif.sweep import sweep
 
     case = CASES[name]

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 
 from allocator.engine import solve
 from allocator.errors import InfeasibleError
-from allocator.model.formula import build_formula_model, formula_allocation
+from allocator.model.formula import build_formula_model
+from allocator.model.formula_allocation import formula_allocation
 from allocator.model.formula_lp import formula_by_lp
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import build_inputs
@@ -111,7 +112,7 @@ def _parity_case():
 
 
 ALGORITHMS = {
-    "dual simplex": {},
+    "dual simplex": {"solver": {"options": {"simplex_strategy": 1}}},
     "primal simplex": {"solver": {"options": {"simplex_strategy": 4}}},
     "ipm": {"solver": {"algorithm": "ipm"}},
     "ipm without crossover": {"solver": {"algorithm": "ipm", "options": {"run_crossover": "off"}}},
@@ -161,6 +162,8 @@ def _both(scenario: Any, geography: Any) -> tuple[Any, Any]:
 @given(cases())
 def test_direct_formula_equals_the_lp_and_meets_every_rule(case: tuple[Any, Any]) -> None:
     scenario, geography = case
+    if any(r.kind == "mission_target" for r in scenario.rules.values()):
+        return  # the formula knows no goal: a formula scenario with one is refused when it is loaded
     formula = scenario.model_copy(
         update={"objective": scenario.objective.model_copy(update={"mode": "formula"})}
     )

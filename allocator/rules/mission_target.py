@@ -86,6 +86,7 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         """The national population-weighted projected indicator by the goal's year, from the settlement's
         tables alone (its allocations, areas and the scenario's response curves)."""
         from allocator.model.appraisal import response_segments
+        from allocator.model.need import relative_need
 
         sc = settlement.scenario
         mission = sc.missions[self.spec.mission]
@@ -97,14 +98,9 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         z0 = np.array([sc.streams[s].z0_gbp_per_head for s in streams])
         zmax = np.array([sc.streams[s].zmax_gbp_per_head for s in streams])
         bp, slopes, _ = response_segments(z0, zmax, sc.objective.segments)
-        out = settlement.outcomes
-        need = (
-            out[out["mission"] == self.spec.mission]
-            .drop_duplicates("area_code")
-            .set_index("area_code")["need"]
-            .reindex(areas.index)
-            .to_numpy(dtype=float)
-        )
+        values = areas[mission.indicator].to_numpy(dtype=float)
+        higher = mission.direction == "higher_is_better"
+        need = relative_need(values, mission.target, higher, sc.objective.need_floor)
         total = np.zeros(len(areas))
         for year in settlement.years:
             if year > by:
@@ -117,9 +113,8 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
             effect = np.array([sc.streams[s].effects.get(self.spec.mission, 0.0) for s in streams])
             total += (g * effect * decay).sum(axis=1)
         delta = need * total
-        sign = 1.0 if mission.direction == "higher_is_better" else -1.0
-        current = areas[mission.indicator].to_numpy(dtype=float)
-        return float((pop * (current + sign * delta)).sum() / pop.sum())
+        sign = 1.0 if higher else -1.0
+        return float((pop * (values + sign * delta)).sum() / pop.sum())
 
     def check(self, settlement: Any) -> RuleCheck:
         sc = settlement.scenario
@@ -162,6 +157,13 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
                 ("mission", f"no mission '{self.spec.mission}'; missions are {sorted(scenario.missions)}")
             ]
         problems = []
+        if scenario.objective.mode == "formula":
+            problems.append(
+                (
+                    "kind",
+                    "the formula allocation knows no goal; use objective.mode mission_value or least_cost",
+                )
+            )
         if mission.goal is None and (self.spec.value is None or self.spec.by is None):
             problems.append(("mission", f"missions.{self.spec.mission} has no goal; give value and by"))
         elif self.goal(scenario)[1] < scenario.years[0]:

@@ -25,7 +25,7 @@ FULL_TABLES = ("allocations", "area_year_totals", "outcomes", "verification")
 
 
 def lean_result(model: Any, solved: Any) -> dict[str, Any]:
-    """The lean result of the model's last solve (``allocator.engine.Solved``)."""
+    """The lean result of the model's last solve (``allocator.lean_solve.LeanSolve``)."""
     out: dict[str, Any] = {
         "status": solved.report.status.value,
         "warm": bool(solved.warm),

@@ -14,11 +14,13 @@ diagnosed (exit 3), the goals' shortfall stated in their own units.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from allocator.errors import InfeasibleError, Problem, ScenarioError
 from allocator.geography import Geography
 from allocator.schema import Scenario
+from allocator.summary import LeastCost
 
 MAX_SCALE = 64.0
 """The largest multiple of the envelopes tried before the goals are declared out of reach."""
@@ -56,7 +58,7 @@ def solve_least_cost(
         ScenarioError: no mission has a goal.
         InfeasibleError: no envelope up to MAX_SCALE times the scenario's meets every goal (diagnosed).
     """
-    from allocator.engine import Model, solve
+    from allocator.live_model import Model
 
     rules = goal_rules(scenario)
     has_goal = rules or any(spec.kind == "mission_target" for spec in scenario.rules.values())
@@ -76,7 +78,7 @@ def solve_least_cost(
     hi = 1.0
     while not feasible(hi):
         if hi >= MAX_SCALE:
-            solve(base, model.geography)  # raises InfeasibleError with the diagnosis at the own envelopes
+            Model(base, model.geography).solve()  # raises InfeasibleError: the diagnosis at its own envelopes
             raise InfeasibleError("the goals cannot be met", None)  # pragma: no cover - solve raised
         hi *= 2.0
     lo = hi / 2.0
@@ -91,7 +93,7 @@ def solve_least_cost(
         else:
             lo = mid
     settlement = model.resolve(scaled(base, hi))
-    settlement.summary["least_cost"] = {
+    found: LeastCost = {
         "scale": hi,
         "infeasible_below": lo,
         "envelopes": {b: settlement.scenario.model_dump(mode="json")["envelopes"][b] for b in base.envelopes},
@@ -99,4 +101,4 @@ def solve_least_cost(
             {spec.mission for spec in settlement.scenario.rules.values() if spec.kind == "mission_target"}
         ),
     }
-    return settlement
+    return dataclasses.replace(settlement, summary=settlement.summary | {"least_cost": found})

@@ -1,7 +1,7 @@
 """Solve a sweep's variants block by block, each process keeping one live model.
 
 A block is a run of consecutive variants. Its first variant starts from the shipped scenario's solution
-(its basis and formula shares, a :class:`~allocator.engine.Snapshot`), and each later one from the one
+(its basis and formula shares, a :class:`~allocator.lean_solve.Snapshot`), and each later one from the one
 before, so a block's results depend only on the block: the same whether it runs in this process, or on
 any Dask worker, first or last. Within a block, neighbouring variants differ a little, so each warm
 re-solve takes few simplex iterations.
@@ -72,7 +72,7 @@ the shipped scenario's lean result, its allocation)."""
 
 def live_model(job: Job) -> tuple[Any, Any, dict[str, Any], Any]:
     """The live model of ``job`` in this process, built and solved (cold) the first time."""
-    from allocator.engine import Model
+    from allocator.live_model import Model
     from allocator.whatif.lean import lean_result
 
     token = job.token

@@ -19,65 +19,17 @@ A multiplier ``m`` is ``exp(sd * N(0, 1))`` (lognormal, median 1), ``1 + sd * N(
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.schema_whatif import Spread, StreamUncertainty, UncertaintySpec
 from allocator.whatif.variants import Variant
 
 MAX_PERSISTENCE = 0.99
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
-
-
-class Spread(_Strict):
-    """How far a quantity may be from the scenario's value: a random multiplier of it."""
-
-    distribution: Literal["lognormal", "normal", "uniform"] = "lognormal"
-    sd: float = Field(gt=0.0, le=3.0)
-    """lognormal: the standard deviation of the multiplier's log; normal: of the multiplier; uniform: the
-    half-width of the multiplier's range around 1. In (0, 3]."""
-
-
-class StreamUncertainty(_Strict):
-    """One stream's spreads, replacing the block's own for that stream."""
-
-    effects: Spread | None = None
-    z0: Spread | None = None
-    persistence: Spread | None = None
-
-
-class RobustSpec(_Strict):
-    """The robust objective (``objective.mode: robust``): the settlement that does best over the draws."""
-
-    measure: Literal["mean", "cvar"] = "cvar"
-    """``mean``: maximise the mean of V over the draws; ``cvar``: the mean of its worst ``alpha`` share."""
-    alpha: float = Field(0.1, gt=0.0, le=1.0)
-    """CVaR only: the share of worst draws averaged, in (0, 1] (1 is the mean)."""
-    draws: int = Field(20, ge=1, le=500)
-    """How many draws the LP holds (each adds a value row over every response segment)."""
-
-
-class UncertaintySpec(_Strict):
-    """The ``uncertainty:`` block: spreads of the streams' effects, response curvature and persistence."""
-
-    effects: Spread | None = None
-    """Each stream's effect on each mission, drawn independently."""
-    z0: Spread | None = None
-    """Each stream's response curvature ``z0_gbp_per_head``."""
-    persistence: Spread | None = None
-    """Each stream's persistence (clipped to [0, 0.99])."""
-    streams: dict[str, StreamUncertainty] = Field(default_factory=dict)
-    """Per stream, spreads that replace the block's own."""
-    samples: int = Field(100, ge=1, le=100_000)
-    """Draws of a sample sweep when ``--samples`` is not given."""
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    """Seed of the draws when ``--seed`` is not given: the same seed, the same draws."""
-    robust: RobustSpec = Field(default_factory=RobustSpec)
+__all__ = ["UncertaintySpec", "chosen_under", "draw_overrides", "draw_table", "draw_values", "draws"]
 
 
 def _multiplier(rng: np.random.Generator, spread: Spread, size: int) -> np.ndarray:

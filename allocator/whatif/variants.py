@@ -14,76 +14,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Any
 
 from allocator.errors import Problem, ScenarioError
+from allocator.schema_whatif import MAX_VARIANTS, SweepSpec, VarySpec
 from allocator.selectors import expand
 
-MAX_VARIANTS = 1_000_000
-"""More variants than this is a typing error, not a sweep."""
-
-
-class VarySpec(BaseModel):
-    """The values one scenario key takes in a sweep."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
-
-    key: str | None = None
-    """The dotted scenario key, as ``--set`` names it (in a ``sweep:`` block's list)."""
-    start: float | None = None
-    """First value (with ``stop`` and ``n``)."""
-    stop: float | None = None
-    """Last value, included."""
-    n: int | None = Field(None, ge=1, le=MAX_VARIANTS)
-    """How many evenly spaced values from ``start`` to ``stop``."""
-    values: list[float] | None = Field(None, min_length=1, max_length=MAX_VARIANTS)
-    """The values, in order (instead of start, stop and n)."""
-    scale: bool = False
-    """The values multiply the scenario's own value of the key (1.0 is the scenario as it is)."""
-
-    @model_validator(mode="after")
-    def _one_form(self) -> VarySpec:
-        ranged = (self.start, self.stop, self.n)
-        if self.values is None and any(v is None for v in ranged):
-            raise ValueError("give start, stop and n, or values")
-        if self.values is not None and any(v is not None for v in ranged):
-            raise ValueError("give either values or start, stop and n, not both")
-        return self
-
-    def points(self) -> list[float]:
-        if self.values is not None:
-            return list(self.values)
-        return np.linspace(self.start, self.stop, self.n).tolist()
-
-
-class SweepSpec(BaseModel):
-    """A scenario's own sweep (``sweep:``): the keys to vary and how to combine them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
-
-    vary: list[VarySpec] = Field(min_length=1, max_length=20)
-    """The keys to vary, each with its ``key`` (dotted, as ``--set``) and values; a list, since a
-    scenario file reads a dotted mapping key as nested fields."""
-    combine: Literal["grid", "zip"] = "grid"
-    """``grid``: every combination of the keys' values; ``zip``: the i-th value of each key together."""
-    block: int = Field(25, ge=1, le=100_000)
-    """Variants a worker solves in a row, each from the one before; each block starts from the shipped
-    scenario's solution, so results do not depend on how blocks are shared out."""
-
-    @model_validator(mode="after")
-    def _keys(self) -> SweepSpec:
-        keys = [v.key for v in self.vary]
-        if any(not k for k in keys):
-            raise ValueError("every entry of vary needs its key, e.g. {key: envelopes.resource, ...}")
-        if len(set(keys)) != len(keys):
-            raise ValueError("a key is varied twice")
-        return self
-
-    def by_key(self) -> dict[str, VarySpec]:
-        return {v.key: v for v in self.vary}
+__all__ = ["MAX_VARIANTS", "SweepSpec", "Variant", "VarySpec", "parse_vary", "variants"]
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,7 @@ def test_goal_on_the_mission_and_input_checks() -> None:
         _case(None)[0].with_overrides({"rules.goal": {"kind": "mission_target", "mission": "growth"}})
     with pytest.raises(ScenarioError, match="least_cost needs a mission with a goal"):
         solve(*_case(None, objective={"segments": 1, "mode": "least_cost"}))
+    with pytest.raises(ScenarioError, match="the formula allocation knows no goal"):
+        scenario.with_overrides(
+            {"rules.goal": {"kind": "mission_target", "mission": "growth"}, "objective.mode": "formula"}
+        )
