@@ -185,6 +185,10 @@ def _frame(
     return columns
 
 
+frame_columns = _frame
+"""A DataFrame as a sheet's columns (for other workbooks, such as a sweep's)."""
+
+
 def _rule_description(ctx: ReportContext, rule_id: str) -> str:
     """The rule's own description, unless the run changed the rule (then it may no longer fit)."""
     spec = ctx.scenario.rules.get(rule_id)
