@@ -10,7 +10,8 @@ For each varied key, one figure of three panels against the key's value:
    areas get less than their formula target over the settlement.
 
 The shipped scenario's point is marked (a dashed line at its own value and a dot on each curve).
-Variants that are infeasible leave a gap. Written as PNG and SVG to ``curves/`` and shown on the
+Variants that are infeasible are shaded in every panel ("no settlement meets the rules"), so a curve that
+stops short says why rather than looking as if the sweep began there. Written as PNG and SVG to ``curves/`` and shown on the
 explorer page ``report/index.html`` with the summary table.
 """
 
@@ -29,6 +30,7 @@ from allocator.whatif.settlement_set import SettlementSet
 from allocator.whatif.variants import scenario_value
 
 OPTIMISED, FORMULA, PRICE, RATIO, BELOW = "#1b4f72", "#a04000", "#196f3d", "#6c3483", "#7b7d7d"
+INFEASIBLE = "#f5b7b1"
 
 
 def curve_table(result: SettlementSet, key: str) -> pd.DataFrame:
@@ -128,11 +130,33 @@ def figure(result: SettlementSet, key: str) -> Any:
             price = price_of(result.scenario, key, base.get("shadow_prices", []))
             ax2.plot([x0], [price / 1e6], "o", color="black")
             ax3.plot([x0], [base.get("per_head_ratio", np.nan)], "o", color="black")
+    _shade_infeasible(t, (ax1, ax2, ax3))
     for ax in (ax1, ax2, ax3):
         ax.grid(True, lw=0.3, alpha=0.6)
     fig.suptitle(_wrap(f"{result.scenario.name}: what {key} costs or buys", 70), fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _shade_infeasible(t: pd.DataFrame, axes: tuple[Any, ...]) -> None:
+    """Shade the values of the key at which no settlement meets the rules, and say so once."""
+    failed = t["x"][t["V"].isna()].to_numpy()
+    if not len(failed):
+        return
+    xs = np.unique(t["x"].to_numpy())
+    half = (np.min(np.diff(xs)) if len(xs) > 1 else max(abs(xs[0]) * 0.01, 1e-9)) / 2
+    for ax in axes:
+        for x in failed:
+            ax.axvspan(x - half, x + half, color=INFEASIBLE, alpha=0.45, lw=0)
+    axes[0].annotate(
+        "no settlement\nmeets the rules",
+        xy=(float(np.mean(failed)), 0.5),
+        xycoords=("data", "axes fraction"),
+        ha="center",
+        va="center",
+        fontsize=8,
+        color="#7b241c",
+    )
 
 
 def uncertainty_figure(result: SettlementSet) -> Any:

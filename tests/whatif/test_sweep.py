@@ -118,6 +118,18 @@ def test_infeasible_variant_is_reported_not_raised(case):
     assert s.loc[0, "status"] == "infeasible"
     assert np.isnan(s.loc[0, "V"])
     assert s.loc[1, "status"] == "optimal"
+    # the trade-off figure says where no settlement exists instead of starting its curves there
+    from allocator.whatif.curves import figure
+
+    fig = figure(result, "rules.guarantee.phi")
+    top = fig.axes[0]
+    texts = [t.get_text() for t in top.texts]
+    assert "no settlement\nmeets the rules" in texts
+    spans = [p for p in top.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    assert len(spans) == 1
+    left, right = spans[0].get_x(), spans[0].get_x() + spans[0].get_width()
+    assert left < 1.5 < right
+    assert not left < 0.95 < right
 
 
 def test_values_the_scenario_refuses(case):
