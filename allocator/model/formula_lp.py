@@ -27,10 +27,10 @@ import numpy as np
 
 from allocator.model.build import ModelBuilder
 from allocator.model.formula import FormulaAllocation, RuleRows, relaxed_formula, split_streams
-from allocator.model.highs_backend import HighsModel, Solution
+from allocator.model.highs_backend import Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
-from allocator.model.solve import Deadline, Status, raise_for, row_table, solve_lp, uses_highspy
+from allocator.model.solve import Deadline, Status, live_model, raise_for, row_table, solve_lp
 
 WHAT = "solving the formula allocation"
 
@@ -136,7 +136,7 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         cost[f.dev[:, t].ravel()] = -1.0
         mine = f.col_t[f.slack] == t
         cost[f.slack[mine]] = -f.multiple[mine]
-        live = HighsModel(lp, cost[lp.cols], spec) if uses_highspy(spec) else None
+        live = live_model(lp, cost[lp.cols], spec)
         report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
         if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
             raise _NoAllocation
