@@ -61,8 +61,9 @@ def _bound(lp: LP, split: Split, cost: np.ndarray, pi: np.ndarray, priced: np.nd
     """The Lagrangian bound at prices ``pi``: the most any allocation can be worth when the coupling
     rows are priced rather than imposed (``priced``: each area's best value at these prices)."""
     rows = split.coupling_rows
-    side = np.where(pi[rows] > 0, lp.row_upper[rows], lp.row_lower[rows])
-    total = float(np.sum(np.where(pi[rows] != 0, pi[rows] * side, 0.0)))
+    p = pi[rows]
+    side = np.where(p > 0, lp.row_upper[rows], np.where(p < 0, lp.row_lower[rows], 0.0))
+    total = float(np.sum(p * side))
     c_row, c_col, c_val = split.coupling
     cols = split.master_cols
     reduced = cost[cols] - np.bincount(c_col, weights=c_val * pi[c_row], minlength=lp.n_cols)[cols]
