@@ -36,7 +36,7 @@ _WHERE = {
     "Model": "allocator.engine",
     "solve": "allocator.engine",
     "read_run": "allocator.run_folder",
-    "write_run": "allocator.run_folder",
+    "write_run": "allocator.run_outputs",
     "load_scenario": "allocator.scenario",
     "Scenario": "allocator.schema",
     "Settlement": "allocator.settlement",
@@ -53,7 +53,8 @@ if TYPE_CHECKING:
         ScenarioError,
         SolverError,
     )
-    from allocator.run_folder import read_run, write_run
+    from allocator.run_folder import read_run
+    from allocator.run_outputs import write_run
     from allocator.scenario import load_scenario
     from allocator.schema import Scenario
     from allocator.settlement import Settlement

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import click
 
-from allocator.cli_console import SafeLogFormatter, err_console, handle_errors, out_console
+from allocator.cli_console import SafeLogFormatter, debug_option, err_console, handle_errors, out_console
+from allocator.cli_geodata import geodata
 from allocator.safe_text import terminal
 
 __all__ = ["err_console", "main", "out_console"]
-
-
-def _debug_option(f):
-    return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(f)
 
 
 def _set_option(f):
@@ -67,7 +64,7 @@ def main(verbose: int) -> None:
     "--no-geography", is_flag=True, help="Check the scenario file only, without loading its geography."
 )
 @_set_option
-@_debug_option
+@debug_option
 def validate(
     scenario: Path, resolved: bool, no_geography: bool, overrides: tuple[str, ...], debug: bool
 ) -> None:
@@ -113,7 +110,7 @@ def validate(
     "folder is always written again, so it never shows an earlier run.",
 )
 @_set_option
-@_debug_option
+@debug_option
 def run(
     scenario: Path, out: Path | None, quiet: bool, report: bool, overrides: tuple[str, ...], debug: bool
 ) -> None:
@@ -133,7 +130,7 @@ def run(
     from allocator.errors import AllocatorError
     from allocator.output_folder import check_target
     from allocator.progress import Progress
-    from allocator.run_folder import write_run
+    from allocator.run_outputs import write_run
     from allocator.scenario import load_scenario
 
     with handle_errors(debug):
@@ -173,7 +170,7 @@ def run(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the by-area differences to CSV.",
 )
-@_debug_option
+@debug_option
 def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> None:
     """Compare two runs (run folders, or scenario files to solve): B minus A by area, stream and year.
 
@@ -203,7 +200,7 @@ def compare(a: Path, b: Path, top: int, csv_out: Path | None, debug: bool) -> No
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("area", nargs=-1, required=True)
-@_debug_option
+@debug_option
 def inspect(run_dir: Path, area: tuple[str, ...], debug: bool) -> None:
     """Show one area's settlement in the terminal: by year and stream, against the national, regional
     and neighbours' averages, the waterfall, the rules that hold it, and its outcomes.
@@ -236,7 +233,7 @@ def inspect(run_dir: Path, area: tuple[str, ...], debug: bool) -> None:
     "-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default RUN_DIR/report)."
 )
 @click.option("--quiet", is_flag=True, help="No progress display.")
-@_debug_option
+@debug_option
 def report(run_dir: Path, against: Path | None, out: Path | None, quiet: bool, debug: bool) -> None:
     """Write the offline HTML explorer of a run: a national page, one page per area, and a comparison.
 
@@ -271,7 +268,7 @@ def report(run_dir: Path, against: Path | None, out: Path | None, quiet: bool, d
 
 @main.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_debug_option
+@debug_option
 def verify(run_dir: Path, debug: bool) -> None:
     """Re-check a run folder: its manifest, then every rule's independent check from its tables alone.
 
@@ -306,102 +303,7 @@ def _settlement(path: Path):
     return read_run(path)
 
 
-@main.group()
-def geodata() -> None:
-    """Check geography files, or generate a synthetic geography."""
-
-
-@geodata.command("check")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--layer", help="Layer of a GeoPackage or TopoJSON file.")
-@click.option("--code-column", help="Column holding the GSS code (guessed when omitted).")
-@click.option("--name-column", help="Column holding the area name.")
-@click.option(
-    "--indicators",
-    "indicators",
-    multiple=True,
-    metavar="CSV[:CODE_COLUMN]",
-    help="Indicator CSV to check against the boundaries (repeatable).",
-)
-@_debug_option
-def geodata_check(
-    path: Path,
-    layer: str | None,
-    code_column: str | None,
-    name_column: str | None,
-    indicators: tuple[str, ...],
-    debug: bool,
-) -> None:
-    """Check a boundaries file (or a scenario's whole geography) and summarise it.
-
-    PATH is a boundaries file (GeoPackage, GeoJSON, Shapefile, TopoJSON) or a scenario YAML file.
-
-    \b
-    Examples:
-      allocator geodata check geodata/areas.gpkg
-      allocator geodata check ../shared/data/boundaries/uk_multiyear_bsc_topo.json --layer ltla
-      allocator geodata check areas.geojson --indicators population.csv:LAD24CD
-      allocator geodata check scenarios/baseline.yaml
-    """
-    from allocator.cli_render import print_geography_summary, print_validation
-
-    with handle_errors(debug):
-        if path.suffix.lower() in (".yaml", ".yml"):
-            from allocator.geography.load import load_geography
-            from allocator.scenario import load_scenario
-
-            sc = load_scenario(path)
-            print_validation(out_console, sc, load_geography(sc))
-            return
-        from allocator.geography.check import check_geography_file
-
-        tables = []
-        for item in indicators:
-            csv, _, column = item.partition(":")
-            tables.append((Path(csv), column or None))
-        summary = check_geography_file(
-            path, layer=layer, code_column=code_column, name_column=name_column, indicators=tables
-        )
-        print_geography_summary(out_console, path, summary)
-
-
-@geodata.command("synth")
-@click.option(
-    "--areas", type=click.IntRange(4, 100_000), default=320, show_default=True, help="Number of areas."
-)
-@click.option(
-    "--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same bytes)."
-)
-@click.option(
-    "-o",
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["gpkg", "geojson", "shp"]), default="gpkg", show_default=True
-)
-@_debug_option
-def geodata_synth(areas: int, seed: int, out: Path, fmt: str, debug: bool) -> None:
-    """Generate a synthetic geography: boundaries, lookup, indicators, baseline funding, own resources.
-
-    The files have the same formats and columns as the real ONS inputs; the areas are not real places.
-
-    \b
-    Examples:
-      allocator geodata synth --areas 320 --seed 2026 -o /tmp/geodata
-      allocator geodata synth --areas 35000 --seed 1 -o /tmp/small-areas --format geojson
-    """
-    from allocator.geography.synthetic import write_synthetic
-
-    with handle_errors(debug):
-        summary = write_synthetic(out, areas, seed, fmt=fmt)
-        out_console.print(f"wrote a synthetic geography of {areas} areas to {terminal(out)}")
-        for key, value in summary.items():
-            out_console.print(f"  {key}: {terminal(value)}")
-
+main.add_command(geodata)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -16,9 +16,10 @@ import gc
 import logging
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.errors import MarkupError, StyleError
 from rich.text import Text
@@ -112,3 +113,8 @@ def handle_errors(debug: bool) -> Iterator[None]:
             + terminal(shown(traceback.format_exc(limit=1))),
         )
         sys.exit(1)
+
+
+def debug_option(f: Callable[..., None]) -> Callable[..., None]:
+    """The ``--debug`` option of every command (``handle_errors`` then shows the traceback)."""
+    return click.option("--debug", is_flag=True, help="Show the full traceback on errors.")(f)

@@ -8,7 +8,7 @@ users' files go through ``allocator.safe_text.terminal``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +16,15 @@ from rich.table import Table
 from allocator.safe_text import terminal
 from allocator.selectors import expand
 from allocator.units import count, fy, money, pct, per_head
+
+if TYPE_CHECKING:  # the console's start-up loads none of these
+    import pandas as pd
+
+    from allocator.compare import Comparison
+    from allocator.geography import Geography
+    from allocator.reports.asked import Asked
+    from allocator.schema import Scenario
+    from allocator.settlement import Settlement
 
 
 def say(console: Console, text: str, markup: str = "") -> None:
@@ -25,7 +34,7 @@ def say(console: Console, text: str, markup: str = "") -> None:
     console.print(f"[{markup}]{safe}[/]" if markup else safe, soft_wrap=False)
 
 
-def print_validation(console: Console, scenario, geography=None) -> None:
+def print_validation(console: Console, scenario: Scenario, geography: Geography | None = None) -> None:
     console.print(f"[bold]{terminal(scenario.name)}[/]: valid")
     console.print(f"  years: {', '.join(fy(y) for y in scenario.years)} ({scenario.amounts} terms)")
     prov = scenario.provenance
@@ -57,7 +66,7 @@ def print_validation(console: Console, scenario, geography=None) -> None:
             say(console, f"  note: {note}")
 
 
-def print_geography_summary(console: Console, path: Path, summary: dict[str, Any]) -> None:
+def print_geography_summary(console: Console, path: Path, summary: dict[str, object]) -> None:
     warnings = summary.get("warnings", [])
     if warnings:
         console.print(
@@ -77,7 +86,7 @@ def print_geography_summary(console: Console, path: Path, summary: dict[str, Any
         console.print(f"  {terminal(key)}: {terminal(value)}")
 
 
-def print_diagnosis(console: Console, diagnosis) -> None:
+def print_diagnosis(console: Console, diagnosis: pd.DataFrame) -> None:
     """What had to give, in a table (the error message above it has each move in words, with its
     direction): rule, year and how much it had to give."""
     table = Table(title="What had to give", show_edge=False)
@@ -93,7 +102,7 @@ def print_diagnosis(console: Console, diagnosis) -> None:
     console.print(table)
 
 
-def print_run_summary(console: Console, settlement, out: Path) -> None:
+def print_run_summary(console: Console, settlement: Settlement, out: Path) -> None:
     """The short summary ``allocator run`` prints."""
     from allocator.reports.asked import asked
     from allocator.reports.words import shadow_price_line
@@ -155,7 +164,9 @@ def print_run_summary(console: Console, settlement, out: Path) -> None:
         say(console, f"explorer: {out / 'report' / 'index.html'} (opens offline in a browser)")
 
 
-def print_comparison(console: Console, result, top: int, asked_a=None, asked_b=None) -> None:
+def print_comparison(
+    console: Console, result: Comparison, top: int, asked_a: Asked | None = None, asked_b: Asked | None = None
+) -> None:
     """``allocator compare``: what each run was asked, totals by year and budget, mission value, and the
     real winners and losers (by £ per head a year; areas that barely move are not listed)."""
     from allocator.compare import NO_CHANGE_PER_HEAD_GBP
@@ -214,7 +225,7 @@ def print_comparison(console: Console, result, top: int, asked_a=None, asked_b=N
         console.print(rows)
 
 
-def print_verification(console: Console, run: Path, verification) -> None:
+def print_verification(console: Console, run: Path, verification: pd.DataFrame) -> None:
     """The table ``allocator verify`` prints: each rule's independent check on the run's tables."""
     table = Table(title=f"Verification of {terminal(run)} (from its tables alone)", show_edge=False)
     for column in ("rule", "kind", "mode", "figures checked", "violations", "largest", "result"):

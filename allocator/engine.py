@@ -1,6 +1,6 @@
 """Solve a scenario: geography -> inputs -> model -> solve (the scenario's objective) -> the formula
-allocation -> settlement -> verify. Infeasible scenarios get the elastic diagnosis (InfeasibleError,
-exit 3); solver trouble and the time limit raise SolverError (exit 4).
+allocation -> the verified settlement (built once by ``allocator.results``). Infeasible scenarios get the
+elastic diagnosis (InfeasibleError, exit 3); solver trouble and the time limit raise SolverError (exit 4).
 
 :class:`Model` keeps the scenario's LP alive in HiGHS, so a what-if that changes numbers only (an
 envelope, a rule parameter, an effect, a weight) is pushed into the live model as new bounds, costs and
@@ -16,38 +16,28 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import NoReturn
 
 import numpy as np
 
 from allocator.errors import GeographyError, InfeasibleError, SolverError
 from allocator.geography import Geography
 from allocator.geography.fit import check_fit
-from allocator.model.build import ModelBuilder
+from allocator.model.build import ModelBuilder, build_model
 from allocator.model.elastic import diagnose
-from allocator.model.formula import formula_allocation
+from allocator.model.formula_allocation import formula_allocation
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel
-from allocator.model.inputs import ModelInputs, build_inputs
+from allocator.model.inputs import build_inputs
 from allocator.model.objective import Objective, add_deviations, objective
 from allocator.model.solve import Deadline, SolveReport, Status, live_model, raise_for, row_table, solve_lp
 from allocator.progress import Progress
-from allocator.results import make_settlement
-from allocator.rules import make_rule
-from allocator.schema import Scenario
+from allocator.results import Solved, make_settlement
+from allocator.scenario_layers import Overrides
+from allocator.schema import Scenario, SolverSpec
 from allocator.settlement import Settlement
 
 logger = logging.getLogger(__name__)
-
-
-def build_model(inputs: ModelInputs, elastic: bool = False) -> ModelBuilder:
-    """The scenario's LP with every rule added (response segments; a slack on every row if elastic)."""
-    m = ModelBuilder(inputs, elastic=elastic)
-    t0 = time.perf_counter()
-    for rule_id, spec in inputs.scenario.rules.items():
-        make_rule(rule_id, spec).add(m)
-    m.build_seconds += time.perf_counter() - t0
-    return m
 
 
 class Model:
@@ -123,7 +113,7 @@ class Model:
         deadline, self._deadline = self._deadline, None
         return self._settle(deadline or Deadline(self.scenario.solver.time_limit_s), warm=False)
 
-    def resolve(self, overrides: dict[str, Any] | list[str]) -> Settlement:
+    def resolve(self, overrides: Overrides) -> Settlement:
         """The settlement of this scenario with ``overrides`` (dotted keys, as ``--set``).
 
         Changed numbers are pushed into the live LP and it is re-solved from its last basis; a change of
@@ -147,7 +137,7 @@ class Model:
         self.timings["resolve_build_s"] = time.perf_counter() - t0
         return self._settle(deadline, warm=warm)
 
-    def _patch(self, old: ModelBuilder | None, old_solver: Any) -> bool:
+    def _patch(self, old: ModelBuilder | None, old_solver: SolverSpec) -> bool:
         """Push the new model's numbers into the live one if only numbers changed; True if it did."""
         live, new = self._live, self.m
         if live is None or old is None or new is None or live.abandoned:
@@ -219,20 +209,10 @@ class Model:
                 formula.method,
                 formula.seconds,
             )
-        t0 = time.perf_counter()
-        settlement = make_settlement(inputs, self.geography, x, formula.x, rows, report, self.lp_rows)
-        settlement.summary["solve"]["formula_method"] = formula.method
-        settlement.verify()
-        timings["tables_s"] = time.perf_counter() - t0
-        settlement.summary["verification"] = {
-            "passed": settlement.verified,
-            "rules_checked": len(settlement.verification),
-            "failed": settlement.verification.loc[~settlement.verification["passed"], "rule_id"].tolist(),
-        }
-        settlement.timings = timings
-        return settlement
+        solved = Solved(x, formula.x, rows, report, formula.method, self.lp_rows)
+        return make_settlement(inputs, self.geography, solved, timings)
 
-    def _raise_infeasible(self, deadline: Deadline) -> None:
+    def _raise_infeasible(self, deadline: Deadline) -> NoReturn:
         sc = self.scenario
         with self.progress.step("infeasible: re-solving with every rule elastic"):
             diagnosis = diagnose(self.inputs, self.geography, deadline)
@@ -263,4 +243,4 @@ def solve(
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-__all__ = ["Model", "SolverError", "build_model", "solve"]
+__all__ = ["Model", "SolverError", "build_model", "solve"]  # build_model: defined in model.build

@@ -27,7 +27,6 @@ import shutil
 from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from allocator.errors import InputError, Problem
 from allocator.paths import SYSTEM_ROOTS
@@ -99,7 +98,7 @@ def write_manifest(folder: Path, kind: str, unlisted: Iterable[str] = ()) -> Non
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
-def read_manifest(folder: Path) -> dict[str, Any] | None:
+def read_manifest(folder: Path) -> dict[str, object] | None:
     """The folder's manifest, or None when it has none that allocator could have written."""
     path = Path(folder) / MANIFEST
     try:
@@ -158,7 +157,7 @@ def check_folder(folder: Path, kind: str, required: Iterable[str] = ()) -> None:
 _WRONG = "lists a file outside the folder, or lists it wrongly"
 
 
-def _damage(folder: Path, rel: str, entry: Any) -> str | None:
+def _damage(folder: Path, rel: str, entry: object) -> str | None:
     parts = Path(rel).parts
     if not isinstance(entry, dict) or Path(rel).is_absolute() or ".." in parts or not parts:
         return _WRONG
@@ -176,7 +175,7 @@ def _damage(folder: Path, rel: str, entry: Any) -> str | None:
     return None
 
 
-def _foreign(folder: Path, manifest: dict[str, Any]) -> list[str]:
+def _foreign(folder: Path, manifest: dict[str, object]) -> list[str]:
     """Files in ``folder`` its manifest does not account for (listed, unlisted by name, or inside a
     subfolder with an intact manifest of its own)."""
     listed = set(manifest["files"]) | {MANIFEST}

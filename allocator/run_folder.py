@@ -1,9 +1,11 @@
 """The run folder: a settlement serialised as Parquet and CSV tables, summary.json and the resolved scenario.
 
 A run is written through ``allocator.output_folder``: staged beside the target, ``manifest.json`` last,
-then moved into place, replacing only an earlier run folder. The same inputs give byte-identical files,
-manifest included; timings (which vary) go in ``timings.json`` alone, which the manifest names but does
-not hash, and a report in ``report/`` carries its own manifest. CSV copies of the tables have text cells
+then moved into place, replacing only an earlier run folder. This module knows the tables, the summary
+and the manifest only; which presentations go beside them (workbook, GeoPackage, explorer) is decided by
+``allocator.run_outputs``, which writes them into the staged folder (``staged_run``). The same inputs
+give byte-identical files, manifest included; timings (which vary) go in ``timings.json`` alone, which
+the manifest names but does not hash, and a report in ``report/`` carries its own manifest. CSV copies of the tables have text cells
 made safe for spreadsheets (``'=...``); the Parquet files keep the true values.
 
 ``read_run`` is the one reader: it checks the manifest (every file's size and SHA-256), then that the
@@ -14,19 +16,23 @@ damaged folder with an input error naming the file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from allocator.errors import InputError, Problem
+from allocator.geography.polygons import read_geometry
 from allocator.output_folder import DamagedFolderError, check_folder, staged
 from allocator.progress import Progress
 from allocator.safe_text import spreadsheet_frame
 from allocator.schema import Scenario
 from allocator.settlement import Settlement
+from allocator.summary import Summary
 from allocator.yamlio import dump_yaml, read_yaml
 
 TABLES = [
@@ -59,7 +65,7 @@ def settlement_tables(s: Settlement) -> dict[str, pd.DataFrame]:
         "shadow_prices": s.shadow_prices,
         "binding": s.binding,
         "waterfall": s.waterfall(),
-        "verification": s.verification if s.verification is not None else pd.DataFrame(),
+        "verification": s.verification,
         "areas": areas,
         "baseline": s.baseline,
         "own_resources": s.own_resources if s.own_resources is not None else pd.DataFrame(),
@@ -98,19 +104,15 @@ FINITE = {
 SUMMARY_KEYS = {"scenario": str, "areas": int, "totals_gbp": dict, "value": dict, "verification": dict}
 
 
-def _json(data: Any) -> str:
+def _json(data: object) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=True) + "\n"
 
 
-def write_run(
-    s: Settlement,
-    out: Path,
-    extra_files: dict[str, bytes] | None = None,
-    report: bool = False,
-    progress: Progress | None = None,
-) -> Path:
-    """Write the run folder ``out`` atomically: tables, summary, ``settlement.xlsx``, ``settlement.gpkg``
-    (when the settlement has geometry), with ``report`` the HTML explorer in ``report/``, and the manifest.
+@contextmanager
+def staged_run(s: Settlement, out: Path, progress: Progress | None = None) -> Iterator[Path]:
+    """Stage the run folder ``out`` with the settlement's tables, ``summary.json``, ``timings.json`` and
+    ``scenario.yaml``; yields the staged folder, for other files to be written beside them, then writes
+    the manifest and moves it into place when the block ends (nothing is left if it raises).
 
     Raises:
         OutputError: ``out`` is not absent, empty or an earlier run folder (nothing is touched).
@@ -124,22 +126,7 @@ def write_run(
         (tmp / "summary.json").write_text(_json(s.summary), encoding="utf-8")
         (tmp / "timings.json").write_text(_json(s.timings), encoding="utf-8")
         (tmp / "scenario.yaml").write_text(dump_yaml(s.scenario.resolved()), encoding="utf-8")
-        from allocator.reports.excel import write_xlsx
-        from allocator.reports.gpkg import write_gpkg
-
-        with progress.step("writing settlement.xlsx"):
-            write_xlsx(s, tmp / "settlement.xlsx")
-        if s.geometry is not None:
-            with progress.step("writing settlement.gpkg"):
-                write_gpkg(s, tmp / "settlement.gpkg")
-        if report:
-            from allocator.reports.html import write_report
-
-            write_report(s, tmp / "report", progress=progress)
-        for name, content in (extra_files or {}).items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_bytes(content)
-    return Path(out)
+        yield tmp
 
 
 def _damaged(path: Path, message: str) -> DamagedFolderError:
@@ -164,7 +151,7 @@ def _table(folder: Path, name: str) -> pd.DataFrame:
     return table
 
 
-def _summary(folder: Path) -> dict[str, Any]:
+def _summary(folder: Path) -> Summary:
     path = folder / "summary.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -178,7 +165,7 @@ def _summary(folder: Path) -> dict[str, Any]:
     v = data["value"]
     if not all(isinstance(v.get(k), int | float) and np.isfinite(v[k]) for k in ("V", "V_formula")):
         raise _damaged(path, "value.V and value.V_formula must be finite numbers")
-    return data
+    return cast(Summary, data)  # the keys every reader needs are checked above
 
 
 def _scenario(folder: Path) -> Scenario:
@@ -209,9 +196,16 @@ def read_run(path: Path) -> Settlement:
     scenario = _scenario(path)
     tables = {name: _table(path, name) for name in COLUMNS}
     own = tables["own_resources"]
-    s = Settlement(
+    areas = tables["areas"].set_index("area_code")
+    geometry = None
+    if gpkg.is_file():
+        try:
+            geometry = read_geometry(gpkg).reindex(areas.index)
+        except Exception as exc:  # GDAL raises many kinds of error for a damaged file
+            raise _damaged(gpkg, f"cannot be read ({type(exc).__name__})") from None
+    return Settlement(
         scenario=scenario,
-        areas=tables["areas"].set_index("area_code"),
+        areas=areas,
         allocations=tables["allocations"],
         baseline=tables["baseline"],
         own_resources=own if len(own.columns) else None,
@@ -223,21 +217,21 @@ def read_run(path: Path) -> Settlement:
         binding=tables["binding"],
         verification=tables["verification"],
         summary=summary,
+        timings=_timings(path / "timings.json"),
+        geometry=geometry,
     )
-    if gpkg.is_file():
-        from allocator.reports.gpkg import read_geometry
 
-        try:
-            s.geometry = read_geometry(gpkg).reindex(s.areas.index)
-        except Exception as exc:  # GDAL raises many kinds of error for a damaged file
-            raise _damaged(gpkg, f"cannot be read ({type(exc).__name__})") from None
-    timings = path / "timings.json"  # not in the manifest: read only when it is a small, plain file
-    if timings.is_file() and not timings.is_symlink() and timings.stat().st_size < 100_000:
-        try:
-            s.timings = json.loads(timings.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            s.timings = {}  # timings are informative only and not in the manifest
-    return s
+
+def _timings(path: Path) -> dict[str, float]:
+    """A run's timings: not in the manifest, so read only when a small, plain file, and informative only
+    (empty when unreadable)."""
+    if not path.is_file() or path.is_symlink() or path.stat().st_size >= 100_000:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class VerificationError(InputError):
@@ -251,7 +245,7 @@ def recheck(path: Path, verification: pd.DataFrame) -> None:
 
     Args:
         path: the run folder (already read, so its manifest is intact).
-        verification: what ``Settlement.verify()`` returned for it.
+        verification: what ``allocator.verify.verify`` (``Settlement.verify()``) returned for it.
     """
     failed = verification[~verification["passed"].astype(bool)]
     problems = [

@@ -9,15 +9,20 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from allocator.errors import Problem
 from allocator.rules import SPECS, make_rule
 from allocator.safe_text import excerpt
-from allocator.schema import IllustrativeBaseline, Scenario
-from allocator.selectors import expand, year_key_problems, years_covered
+from allocator.schema_geography import IllustrativeBaseline
+from allocator.selectors import Dated, expand, year_key_problems, years_covered
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 _TYPE_WORDS = {
     "float_parsing": "expected a number",
@@ -49,7 +54,7 @@ def source_of(path: str, origin: dict[str, str], default: str) -> str:
     return default
 
 
-def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[list[str], bool]:
+def _clean_loc(loc: tuple[str | int, ...], data: YamlData, kind: str) -> tuple[list[str], bool]:
     """Drop union branch tags from a pydantic location by walking the raw data alongside it."""
     out: list[str] = []
     node = data
@@ -73,9 +78,9 @@ def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[list[str], b
     return out, False
 
 
-def _model_at(path: list[str], data: Any) -> type[BaseModel] | None:
-    """The pydantic model that holds the field at ``path`` (for suggesting known field names)."""
-    model: Any = Scenario
+def _model_at(path: list[str], data: YamlData, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The pydantic model that holds the field at ``path`` of ``root`` (for suggesting known field names)."""
+    model: Any = root
     node = data
     for element in path[:-1]:
         node = node.get(element) if isinstance(node, dict) else None
@@ -117,13 +122,18 @@ def _unwrap(annotation: Any, element: str) -> Any:
 
 
 def describe_validation_error(
-    exc: ValidationError, data: dict[str, Any], origin: dict[str, str], default: str
-):
-    """Located, plain-English problems from a pydantic ValidationError (one per field)."""
+    exc: ValidationError,
+    data: dict[str, YamlData],
+    origin: dict[str, str],
+    default: str,
+    model: type[BaseModel],
+) -> list[Problem]:
+    """Located, plain-English problems (one per field) from the ValidationError of ``model`` validating
+    ``data``; each names the source that set the value (``origin``, else ``default``)."""
     found = []
     for err in exc.errors(include_url=False):
         loc, _ = _clean_loc(tuple(err["loc"]), data, err["type"])
-        found.append((".".join(loc), err["type"], _message(err, loc, data)))
+        found.append((".".join(loc), err["type"], _message(err, loc, data, model)))
     real = [path for path, kind, _ in found if kind not in _WRONG_TYPE]
     grouped: dict[str, list[str]] = {}
     for path, kind, message in found:
@@ -146,11 +156,11 @@ def _got(message: str) -> str:
     return message[message.index(" (got") :] if " (got" in message else ""
 
 
-def _message(err: dict[str, Any], loc: list[str], data: dict[str, Any]) -> str:
+def _message(err: ErrorDetails, loc: list[str], data: dict[str, YamlData], root: type[BaseModel]) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
-        model = _model_at(loc, data)
+        model = _model_at(loc, data, root)
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(loc[-1], known, n=1)
         hint = f"; did you mean '{close[0]}'" if close else ""
@@ -184,11 +194,11 @@ def check_references(scenario: Scenario, origin: dict[str, str], default: str) -
     def add(path: str, message: str) -> None:
         out.append(Problem(source_of(path, origin, default), path, message))
 
-    def dated(path: str, value: Any) -> None:
+    def dated(path: str, value: Dated | None) -> None:
         for message in year_key_problems(value, years):
             add(path, message)
 
-    def covers_all(path: str, value: Any) -> None:
+    def covers_all(path: str, value: Dated) -> None:
         missing = [y for y in years if y not in expand(value, years)]
         if missing:
             add(path, f"no value for year(s) {missing}; give every year or an open range like '{years[0]}..'")

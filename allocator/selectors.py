@@ -66,7 +66,7 @@ MAX_PER_HEAD_GBP = 1e6
 """The largest amount per resident a scenario may state, £."""
 
 
-def year_key_problems(value: Any, years: list[int]) -> list[str]:
+def year_key_problems(value: object, years: list[int]) -> list[str]:
     """Messages for keys of a dated value that are malformed or fall outside the scenario's years."""
     if not isinstance(value, dict):
         return []

@@ -1,37 +1,47 @@
 """The settlement: tidy tables of one solved scenario, its independent verification, and totals.
 
+Two frozen types, each complete when built:
+
+- :class:`AllocationTables`: an allocation and what it is measured against (areas, baseline, own
+  resources, targets, adjacency) with the totals every rule's ``check`` and ``explain`` read;
+- :class:`Settlement`: those tables plus everything found from them (outcomes, mission value, shadow
+  prices, binding rules, the verification, summary.json's content), built once by
+  ``allocator.results.make_settlement`` or read back by ``allocator.run_folder.read_run``.
+
 A ``Settlement`` holds only pandas tables plus the resolved scenario; every rule's ``check`` reads these
 tables (never the LP). The run folder is its serialised form (``allocator.run_folder``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from allocator.attribution import waterfall
 from allocator.schema import Scenario
 from allocator.selectors import expand
+from allocator.verify import is_verified, verify
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from allocator.summary import Summary
 
 
-@dataclass
-class Settlement:
-    """One scenario's settlement.
+@dataclass(frozen=True, eq=False)
+class AllocationTables:
+    """An allocation and the tables it is measured against: what every rule's check reads.
 
     Tables (all keyed by ``area_code`` and, where they vary by it, ``year``):
         allocations: area_code, area_name, year, stream, budget, amount_gbp, per_head_gbp.
         areas: one row per area (index area_code): area_name, population, integrated, attributes.
         baseline: area_code, stream, amount_gbp (the year before the first).
         own_resources: area_code, year, amount_gbp, or None.
+        adjacency: area_code, neighbour_code.
         targets: area_code, year, formula_target_gbp, phased_target_gbp, formula_allocation_gbp.
-        outcomes: area_code, year, mission, indicator, current_value, projected_change, projected_value.
-        value: area_code, mission, value, formula_value (mission value by area and mission).
-        shadow_prices: rule_id, kind, scope, year, budget, value_per_gbp_m.
-        binding: area_code, year, rule_id, kind, dual (the rules at their bound).
-        verification: rule_id, kind, mode, checked, violations, max_violation_gbp, worst, passed.
-        summary: totals, V, V of the formula allocation, provenance (what summary.json holds).
     """
 
     scenario: Scenario
@@ -41,16 +51,6 @@ class Settlement:
     own_resources: pd.DataFrame | None
     adjacency: pd.DataFrame
     targets: pd.DataFrame
-    outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    value: pd.DataFrame = field(default_factory=pd.DataFrame)
-    shadow_prices: pd.DataFrame = field(default_factory=pd.DataFrame)
-    binding: pd.DataFrame = field(default_factory=pd.DataFrame)
-    verification: pd.DataFrame | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    geometry: Any = None
-    """Area polygons (GeoSeries in EPSG:27700 indexed by area_code) for maps and the GeoPackage; None when
-    the settlement was built without them. Never used by the model or the checks."""
 
     # --- what rule checks read ---------------------------------------------------------------------
 
@@ -95,8 +95,10 @@ class Settlement:
         change_gbp, change_pct, baseline_gbp, change_vs_baseline_pct, formula_target_gbp,
         phased_target_gbp, formula_allocation_gbp, integrated.
         """
-        if "_totals" in self.__dict__:
-            return self.__dict__["_totals"]
+        return self._area_year_totals
+
+    @cached_property
+    def _area_year_totals(self) -> pd.DataFrame:
         wide = self.amounts()
         budget_of = {s: spec.budget for s, spec in self.scenario.streams.items()}
         out = pd.DataFrame(index=wide.index)
@@ -137,34 +139,75 @@ class Settlement:
         for col in ("formula_target_gbp", "phased_target_gbp", "formula_allocation_gbp"):
             out[col] = targets[col].to_numpy() if col in targets else float("nan")
         out["integrated"] = self.areas["integrated"].reindex(codes).to_numpy()
-        self.__dict__["_totals"] = out
         return out
 
-    # --- results -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Settlement(AllocationTables):
+    """One scenario's settlement: its allocation tables and everything found from them.
+
+    Tables, beside those of :class:`AllocationTables`:
+        outcomes: area_code, year, mission, indicator, current_value, projected_change, projected_value.
+        value: area_code, mission, value, formula_value (mission value by area and mission).
+        shadow_prices: rule_id, kind, scope, year, budget, value_per_gbp_m.
+        binding: area_code, year, rule_id, kind, dual (the rules at their bound).
+        verification: rule_id, kind, mode, checked, violations, max_violation_gbp, worst, passed (every
+            rule's independent check of these tables, ``allocator.verify``).
+        summary: totals, V, V of the formula allocation, provenance (what summary.json holds).
+    """
+
+    outcomes: pd.DataFrame
+    value: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    binding: pd.DataFrame
+    verification: pd.DataFrame
+    summary: Summary
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds each step took (load_s, build_s, solve_s, formula_s, tables_s); vary run to run."""
+    geometry: gpd.GeoSeries | None = None
+    """Area polygons (GeoSeries in EPSG:27700 indexed by area_code) for maps and the GeoPackage; None when
+    the settlement was built without them. Never used by the model or the checks."""
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: AllocationTables,
+        *,
+        outcomes: pd.DataFrame,
+        value: pd.DataFrame,
+        shadow_prices: pd.DataFrame,
+        binding: pd.DataFrame,
+        verification: pd.DataFrame,
+        summary: Summary,
+        timings: dict[str, float],
+        geometry: gpd.GeoSeries | None,
+    ) -> Settlement:
+        """The settlement of ``tables`` with what was found from them (the totals already computed from
+        ``tables`` are kept, not computed again)."""
+        settlement = cls(
+            **{f.name: getattr(tables, f.name) for f in fields(AllocationTables)},
+            outcomes=outcomes,
+            value=value,
+            shadow_prices=shadow_prices,
+            binding=binding,
+            verification=verification,
+            summary=summary,
+            timings=timings,
+            geometry=geometry,
+        )
+        if "_area_year_totals" in tables.__dict__:  # a cached_property's value: same tables, same totals
+            settlement.__dict__["_area_year_totals"] = tables.__dict__["_area_year_totals"]
+        return settlement
 
     def verify(self) -> pd.DataFrame:
-        """Run every rule's independent check on these tables; store and return the verification table."""
-        from allocator.rules import make_rule
-
-        rows = [make_rule(rid, spec).check(self).as_row() for rid, spec in self.scenario.rules.items()]
-        self.verification = pd.DataFrame(
-            rows,
-            columns=[
-                "rule_id",
-                "kind",
-                "mode",
-                "checked",
-                "violations",
-                "max_violation_gbp",
-                "worst",
-                "passed",
-            ],
-        )
-        return self.verification
+        """Run every rule's independent check on these tables again; returns a fresh verification table
+        (``verification`` holds the one made when the settlement was built)."""
+        return verify(self)
 
     @property
     def verified(self) -> bool:
-        return self.verification is not None and bool(self.verification["passed"].all())
+        """Whether every hard rule passed its check when the settlement was built."""
+        return is_verified(self.verification)
 
     def totals(self, by: list[str] | str = "year") -> pd.DataFrame:
         """Allocations summed by any of area_code, year, stream, budget."""
@@ -181,21 +224,4 @@ class Settlement:
 
     def waterfall(self) -> pd.DataFrame:
         """Per area and year: baseline -> formula target -> phasing -> rules -> optimisation."""
-        t = self.area_year_totals()
-        steps = [
-            ("baseline", t["baseline_gbp"]),
-            ("formula target", t["formula_target_gbp"]),
-            ("after phasing", t["phased_target_gbp"]),
-            ("after floors, ceilings and other rules", t["formula_allocation_gbp"]),
-            ("after optimisation", t["amount_gbp"]),
-        ]
-        frames = []
-        for order, (step, amount) in enumerate(steps):
-            frames.append(pd.DataFrame({"step_order": order, "step": step, "amount_gbp": amount}))
-        out = (
-            pd.concat(frames)
-            .reset_index()
-            .sort_values(["area_code", "year", "step_order"], ignore_index=True)
-        )
-        out["change_gbp"] = out.groupby(["area_code", "year"])["amount_gbp"].diff().fillna(0.0)
-        return out
+        return waterfall(self.area_year_totals())

@@ -27,6 +27,10 @@ from allocator.errors import Problem, ScenarioError
 from allocator.paths import readable_problem
 from allocator.safe_text import excerpt
 
+YamlData = dict[str, "YamlData"] | list["YamlData"] | str | int | float | bool | None
+"""Plain data as YAML (and JSON) hold it: mappings, lists and scalars. Keys of a scenario's mappings
+are text or years."""
+
 MAX_BYTES = 5_000_000
 """The largest YAML file read (a scenario is a few kilobytes)."""
 MAX_DEPTH = 64
@@ -95,13 +99,13 @@ def check_limits(text: str) -> None:
             )
 
 
-def load_text(text: str) -> Any:
+def load_text(text: str) -> YamlData:
     """Parse YAML text within the limits; YamlLimitError or ruamel's YAMLError for bad text."""
     check_limits(text)
     return _yaml().load(text)
 
 
-def read_yaml(path: Path, error: type[ScenarioError] = ScenarioError) -> Any:
+def read_yaml(path: Path, error: type[ScenarioError] = ScenarioError) -> YamlData:
     """Parse a YAML file; a missing, unreadable or oversized file or a syntax error becomes an input
     error naming the file and line (quoting at most a short, escaped excerpt of the file)."""
     problem = readable_problem(Path(path), YAML_SUFFIXES, "a YAML file", max_bytes=MAX_BYTES)
@@ -130,7 +134,7 @@ def read_yaml(path: Path, error: type[ScenarioError] = ScenarioError) -> Any:
         ) from None
 
 
-def parse_value(text: str) -> Any:
+def parse_value(text: str) -> YamlData:
     """A ``--set`` value as YAML: ``0.98`` is a float, ``true`` a bool, ``[1, 2]`` a list, ``null`` deletes.
 
     Text that is not valid YAML is taken as a plain string; a value beyond the limits raises
@@ -146,7 +150,7 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def dump_yaml(data: Any) -> str:
+def dump_yaml(data: YamlData) -> str:
     """Block-style YAML with keys in the order given."""
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False

@@ -35,7 +35,7 @@ def main() -> None:
     import allocator as al
     from allocator.errors import AllocatorError
     from allocator.model.solve import Deadline
-    from allocator.run_folder import write_run
+    from allocator.run_outputs import write_run
 
     out: dict = {"path": "new"}
     t0 = time.perf_counter()

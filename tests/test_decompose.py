@@ -78,11 +78,14 @@ def _every_kind(n: int, seed: int, parity: dict, years: int = 3) -> tuple[al.Sce
 
 
 def _decomposed(scenario: al.Scenario, **solver) -> al.Scenario:
-    return scenario.with_overrides({"solver.method": "decomposed", **{f"solver.{k}": v for k, v in solver.items()}})
+    return scenario.with_overrides(
+        {"solver.method": "decomposed", **{f"solver.{k}": v for k, v in solver.items()}}
+    )
 
 
 def _same(a: al.Settlement, b: al.Settlement) -> None:
-    assert a.verified and b.verified
+    assert a.verified
+    assert b.verified
     assert a.verification["passed"].all()
     assert a.summary["value"]["V"] == pytest.approx(b.summary["value"]["V"], rel=REL)
     assert a.summary["solve"]["objective"] == pytest.approx(b.summary["solve"]["objective"], rel=REL)
@@ -137,8 +140,10 @@ def test_coupling_rows_join_when_broken_and_the_bound_certifies() -> None:
     assert info["bound_gap"] <= decompose.GAP * max(1.0, abs(sol.objective))
     act = m.asm.activity(sol.x)
     lo, hi = m.asm.row_bounds()
-    assert (act >= lo - 1e-6).all() and (act <= hi + 1e-6).all()
-    assert (sol.x >= lp.col_lower - 1e-9).all() and (sol.x <= lp.col_upper + 1e-9).all()
+    assert (act >= lo - 1e-6).all()
+    assert (act <= hi + 1e-6).all()
+    assert (sol.x >= lp.col_lower - 1e-9).all()
+    assert (sol.x <= lp.col_upper + 1e-9).all()
 
 
 def test_split_classifies_rows_and_columns() -> None:

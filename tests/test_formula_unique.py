@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 
 from allocator.engine import solve
 from allocator.errors import InfeasibleError
-from allocator.model.formula import build_formula_model, formula_allocation
+from allocator.model.formula import build_formula_model
+from allocator.model.formula_allocation import formula_allocation
 from allocator.model.formula_lp import formula_by_lp
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import build_inputs
@@ -111,7 +112,7 @@ def _parity_case():
 
 
 ALGORITHMS = {
-    "dual simplex": {},
+    "dual simplex": {"solver": {"options": {"simplex_strategy": 1}}},
     "primal simplex": {"solver": {"options": {"simplex_strategy": 4}}},
     "ipm": {"solver": {"algorithm": "ipm"}},
     "ipm without crossover": {"solver": {"algorithm": "ipm", "options": {"run_crossover": "off"}}},

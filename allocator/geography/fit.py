@@ -4,7 +4,7 @@ every attribute the scenario reads is there and holds finite numbers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ import pandas as pd
 from allocator.errors import Problem
 from allocator.geography.validate import hint, listing
 from allocator.selectors import select
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 
 def check_rule_areas(rules: dict, areas: pd.DataFrame, source: str) -> list[Problem]:
@@ -44,7 +47,7 @@ def check_rule_areas(rules: dict, areas: pd.DataFrame, source: str) -> list[Prob
     return out
 
 
-def check_fit(scenario: Any, areas: pd.DataFrame, source: str) -> list[Problem]:
+def check_fit(scenario: Scenario, areas: pd.DataFrame, source: str) -> list[Problem]:
     """Whether a geography built in code fits a scenario (``load_geography`` checks the same with the
     file and row of each value): every attribute the scenario reads exists, those it reads as values
     hold finite numbers, and every rule's ``areas`` select at least one area."""

@@ -38,7 +38,6 @@ from allocator.geography.validate import (
     as_codes,
     blank,
     check_coverage,
-    check_funding_coverage,
     check_selector,
     check_values,
     hint,
@@ -307,8 +306,11 @@ def _select(
     value_used = {c: f for c, f in used.items() if not f.startswith(_SELECTOR_FIELDS)}
     args = (recipients, value_used, numeric, no_row, spec.derived, spec.population_column, scenario_file)
     problems += check_values(values, *args)
-    sources = (str(getattr(spec.baseline, "path", "")), str(getattr(spec.own_resources, "path", "")))
-    problems += check_funding_coverage(files.baseline, files.own, recipients, scenario.years, sources)
+    sources = (
+        str(spec.baseline.path) if isinstance(spec.baseline, BaselineFile) else "",
+        str(spec.own_resources.path) if isinstance(spec.own_resources, OwnResourcesFile) else "",
+    )
+    problems += funding.check_funding_coverage(files.baseline, files.own, recipients, scenario.years, sources)
     _raise(problems)
     return recipients
 

@@ -23,8 +23,9 @@ import pandas as pd
 import shapely
 
 from allocator.errors import InputError, Problem
+from allocator.file_date import FIXED_DATE, fixed_gdal_date, gdal_config
+from allocator.geography.synthetic_codes import COUNTRY
 from allocator.geography.synthetic_geometry import (
-    Graph,
     adjacency,
     outline,
     place_cores,
@@ -32,7 +33,8 @@ from allocator.geography.synthetic_geometry import (
     sample_sites,
     voronoi_cells,
 )
-from allocator.geography.synthetic_hierarchy import COUNTRY, build_hierarchy, plan_tiers
+from allocator.geography.synthetic_graph import Graph
+from allocator.geography.synthetic_hierarchy import build_hierarchy, plan_tiers
 from allocator.geography.synthetic_tables import (
     DECIMALS,
     STREAMS,
@@ -52,8 +54,6 @@ FORMATS = {
     "shp": ("areas.shp", "ESRI Shapefile"),
 }
 MIN_AREAS, MAX_AREAS = 4, 200_000
-FILE_DATE = "2025-01-01"
-"""Date written into file metadata (GeoPackage ``last_change``, DBF header) instead of today's."""
 
 LOOKUP_COLUMNS = [
     "LAD24CD", "LAD24NM", "lad_type", "UTLA24CD", "UTLA24NM", "CAUTH24CD", "CAUTH24NM",
@@ -211,15 +211,10 @@ def _write_boundaries(gdf: gpd.GeoDataFrame, out_dir: Path, fmt: str) -> list[st
     siblings = [".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix"] if fmt == "shp" else [path.suffix]
     for suffix in [*siblings, ".gpkg-wal", ".gpkg-shm", ".gpkg-journal"]:
         stem.with_suffix(suffix).unlink(missing_ok=True)
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{FILE_DATE}T00:00:00.000Z"})
-    try:
-        options: dict[str, str] = {}
-        if fmt == "shp":
-            options = {"DBF_DATE_LAST_UPDATE": FILE_DATE, "ENCODING": "UTF-8"}
-        pyogrio.write_dataframe(gdf, path, layer="areas", driver=driver, layer_options=options or None)
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+    # file metadata (GeoPackage last_change, the DBF header) carries the fixed date, not today's
+    options = {"DBF_DATE_LAST_UPDATE": FIXED_DATE, "ENCODING": "UTF-8"} if fmt == "shp" else None
+    with gdal_config(**fixed_gdal_date()):
+        pyogrio.write_dataframe(gdf, path, layer="areas", driver=driver, layer_options=options)
     return sorted(p.name for p in out_dir.iterdir() if p.stem == "areas" and p.suffix in siblings)
 
 

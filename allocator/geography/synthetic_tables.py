@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.geography.synthetic_hierarchy import DISTRICT, LONDON, METROPOLITAN, UNITARY
+from allocator.geography.synthetic_codes import DISTRICT, LONDON, METROPOLITAN, UNITARY
 
 POPULATION_TOTAL = 57_000_000
 """Population of the synthetic country (England: 57 million), whatever the number of areas."""

@@ -8,53 +8,22 @@ same arrays: the HiGHS one passes the CSR matrix straight to the solver
 (``allocator.model.highs_backend``), the PuLP one builds PuLP objects from it
 (``allocator.model.pulp_backend``), so the two can never disagree about the LP.
 
-Names (``{rule_id}__{key}``, ``y__{area}__{year}__{stream}__{k}``, ...) are made only when asked for: an
-LP file needs them, a solve does not.
+Names (``{rule_id}__{key}``, ``y__{area}__{year}__{stream}__{k}``, ...; ``allocator.model.names``) are
+made only when asked for: an LP file needs them, a solve does not.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+from allocator.model.names import KeyPart, block_names
+
 INF = math.inf
-
-
-@lru_cache(maxsize=65536)
-def safe(part: str) -> str:
-    """A name part PuLP and LP files keep as written: characters other than ``[A-Za-z0-9_]`` become ``_``."""
-    return _UNSAFE.sub("_", part)
-
-
-def lp_name(*parts: Any) -> str:
-    """A safe name: parts joined by ``__``."""
-    return "__".join([safe(p if isinstance(p, str) else str(p)) for p in parts])
-
-
-def _names(prefix: str, parts: tuple[Any, ...], n: int) -> list[str]:
-    """``prefix__part1__part2...`` for each of ``n`` rows; parts are arrays or scalars."""
-    if not parts:
-        return [safe(prefix)] * n if n else []
-    columns = []
-    for p in parts:
-        arr = np.asarray(p, dtype=object)
-        if arr.ndim == 0:
-            arr = np.full(n, arr.item(), dtype=object)
-        # one safe() per distinct value, then a vectorised join
-        uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
-        columns.append(np.array([safe(u) for u in uniq], dtype=object)[inverse])
-    out = pd.Series(np.full(n, safe(prefix), dtype=object))
-    for c in columns:
-        out = out + "__" + pd.Series(c)
-    return out.tolist()
 
 
 @dataclass
@@ -90,13 +59,13 @@ class ColumnBlock:
     kind: str
     start: int
     n: int
-    parts: tuple[Any, ...] = ()
+    parts: tuple[KeyPart, ...] = ()
     """Name parts after the kind: arrays (one value per column) or scalars."""
     area: np.ndarray | None = None
     """Area index of each column (-1 for national columns), or None when none has an area."""
 
     def names(self) -> list[str]:
-        return _names(self.kind, self.parts, self.n)
+        return block_names(self.kind, self.parts, self.n)
 
 
 @dataclass
@@ -111,7 +80,7 @@ class RowBlock:
     kind: str
     """The rule kind, or ``definition``."""
     sense: str
-    keys: tuple[Any, ...]
+    keys: tuple[KeyPart, ...]
     """Name parts after ``name`` (arrays, one value per row, or scalars)."""
     rhs: np.ndarray
     row: np.ndarray
@@ -138,7 +107,7 @@ class RowBlock:
         return self.kind != "definition"
 
     def names(self) -> list[str]:
-        return _names(self.name, self.keys, self.n)
+        return block_names(self.name, self.keys, self.n)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         lo = np.full(self.n, -INF)
@@ -148,6 +117,25 @@ class RowBlock:
         if self.sense in ("<=", "=="):
             hi = self.rhs.copy()
         return lo, hi
+
+
+def _sorted_block(row: np.ndarray, col: np.ndarray, val: np.ndarray, n_cols: int) -> tuple:
+    """One block's nonzeros sorted by (row, column), repeated entries summed, zeros dropped."""
+    width = max(n_cols, 1)
+    key = row.astype(np.int64) * width + col
+    order = np.argsort(key, kind="stable")
+    key, val = key[order], val[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    if first.all():
+        summed = val
+    else:
+        summed = np.bincount(np.cumsum(first) - 1, weights=val, minlength=int(first.sum()))
+        key = key[first]
+    keep = summed != 0.0
+    key, summed = key[keep], summed[keep]
+    index_type = np.int32 if n_cols < 2**31 else np.int64
+    return key // width, (key % width).astype(index_type), summed
 
 
 class Assembly:
@@ -161,17 +149,17 @@ class Assembly:
         self._col_lower: list[np.ndarray] = []
         self._col_upper: list[np.ndarray] = []
         self._by_name: dict[str, list[RowBlock]] = {}
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     # --- building ----------------------------------------------------------------------------------
 
     def add_columns(
         self,
         kind: str,
-        lower: Any,
-        upper: Any,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
         n: int | None = None,
-        parts: tuple[Any, ...] = (),
+        parts: tuple[KeyPart, ...] = (),
         area: np.ndarray | None = None,
     ) -> np.ndarray:
         """Append columns; returns their indices. ``upper`` may be ``inf``."""
@@ -235,14 +223,7 @@ class Assembly:
             self._cache["col_upper"] = np.concatenate(self._col_upper) if self._col_upper else np.zeros(0)
         return self._cache["col_upper"]
 
-    def set_col_bounds(self, cols: np.ndarray, lower: Any, upper: Any) -> None:
-        """Change the bounds of existing columns (the formula fixes earlier years this way)."""
-        lo, hi = self.col_lower.copy(), self.col_upper.copy()
-        lo[cols], hi[cols] = lower, upper
-        self._col_lower, self._col_upper = [lo], [hi]
-        self._cache["col_lower"], self._cache["col_upper"] = lo, hi
-
-    def set_rhs(self, rows: np.ndarray, values: Any) -> None:
+    def set_rhs(self, rows: np.ndarray, values: np.ndarray | float) -> None:
         """Change the right-hand side of existing rows (the formula's per-year rows)."""
         rows = np.asarray(rows, dtype=np.int64)
         values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape)
@@ -262,22 +243,22 @@ class Assembly:
         return self._cache["row_bounds"]
 
     def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every nonzero (row, column, value), sorted by row then column, repeated entries summed."""
+        """Every nonzero (row, column, value), sorted by row then column, repeated entries summed.
+
+        Blocks hold consecutive rows, so each is sorted on its own: the temporaries are one block's,
+        not the whole matrix's (at 35,000 areas the matrix has about 40 million nonzeros)."""
         if "coo" not in self._cache:
-            row = np.concatenate([b.row + b.start for b in self.rows]) if self.rows else np.zeros(0, int)
-            col = np.concatenate([b.col for b in self.rows]) if self.rows else np.zeros(0, int)
-            val = np.concatenate([b.coef for b in self.rows]) if self.rows else np.zeros(0)
-            key = row * max(self.n_cols, 1) + col
-            order = np.argsort(key, kind="stable")
-            key, val = key[order], val[order]
-            first = np.ones(len(key), dtype=bool)
-            first[1:] = key[1:] != key[:-1]
-            groups = np.cumsum(first) - 1
-            summed = np.bincount(groups, weights=val, minlength=int(first.sum()))
-            key = key[first]
-            keep = summed != 0.0
-            key, summed = key[keep], summed[keep]
-            self._cache["coo"] = (key // max(self.n_cols, 1), key % max(self.n_cols, 1), summed)
+            rows, cols, vals = [], [], []
+            for b in self.rows:
+                row, col, val = _sorted_block(b.row, b.col, b.coef, self.n_cols)
+                rows.append((row + b.start).astype(np.int32 if self.n_rows < 2**31 else np.int64))
+                cols.append(col)
+                vals.append(val)
+            self._cache["coo"] = (
+                np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                np.concatenate(cols) if cols else np.zeros(0, np.int64),
+                np.concatenate(vals) if vals else np.zeros(0),
+            )
         return self._cache["coo"]
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -363,11 +344,6 @@ class Assembly:
 
     def row_names(self) -> list[str]:
         return [n for b in self.rows for n in b.names()]
-
-    def columns_of(self, kind: str) -> np.ndarray:
-        """Indices of every column of a kind."""
-        parts = [np.arange(b.start, b.start + b.n) for b in self.columns if b.kind == kind]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     # --- restriction to areas (what a decomposition by area hooks into) ----------------------------
 

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import numpy as np
 
-from allocator.model.assembly import Assembly, RowBlock, lp_name, safe
+from allocator.model.assembly import Assembly, RowBlock
 from allocator.model.inputs import ModelInputs
-from allocator.model.linear import Terms, stack
-from allocator.selectors import expand, select, years_covered
+from allocator.model.linear import Form, Terms, stack
+from allocator.model.names import KeyPart, lp_name, safe
+from allocator.rules import make_rule
+from allocator.rules.base import RuleKind
+from allocator.selectors import Dated, expand, select, years_covered
 
-__all__ = ["ModelBuilder", "lp_name", "model_scale"]
+__all__ = ["ModelBuilder", "build_model", "lp_name", "model_scale"]
 
 
 def model_scale(largest_amount: float) -> float:
@@ -41,7 +43,7 @@ def model_scale(largest_amount: float) -> float:
     return float(10 ** max(0, math.floor(math.log10(largest_amount)) - 3))
 
 
-def _strings(values: Any, n: int) -> np.ndarray | None:
+def _strings(values: np.ndarray | str | None, n: int) -> np.ndarray | None:
     if values is None:
         return None
     arr = np.asarray(values, dtype=object)
@@ -132,7 +134,7 @@ class ModelBuilder:
         self.define("def_N", terms, (self._years[tb[0]], budgets[tb[1]]), None)
 
     def define(
-        self, name: str, terms: Terms, keys: tuple[Any, ...], area: np.ndarray | None, sense: str = "=="
+        self, name: str, terms: Terms, keys: tuple[KeyPart, ...], area: np.ndarray | None, sense: str = "=="
     ) -> np.ndarray:
         """Rows ``terms sense 0`` that define auxiliary columns (no rule, no slack, never relaxed)."""
         return self.asm.add_rows(
@@ -151,24 +153,24 @@ class ModelBuilder:
 
     # --- what rule kinds read ----------------------------------------------------------------------
 
-    def area_indices(self, rule: Any) -> np.ndarray:
+    def area_indices(self, rule: RuleKind) -> np.ndarray:
         """Positions of the areas a rule covers (all areas without a selector)."""
         if not rule.spec.areas:
             return np.arange(len(self.codes))
         return np.nonzero(select(self.inputs.areas, rule.spec.areas))[0]
 
-    def year_indices(self, rule: Any) -> np.ndarray:
+    def year_indices(self, rule: RuleKind) -> np.ndarray:
         """Positions of the years a rule covers."""
         covered = set(years_covered(rule.spec.years, self.years))
         return np.array([i for i, y in enumerate(self.years) if y in covered], dtype=np.int64)
 
-    def years_for(self, rule: Any) -> list[int]:
+    def years_for(self, rule: RuleKind) -> list[int]:
         return years_covered(rule.spec.years, self.years)
 
-    def areas_for(self, rule: Any) -> list[str]:
+    def areas_for(self, rule: RuleKind) -> list[str]:
         return [self.codes[i] for i in self.area_indices(rule)]
 
-    def cells(self, rule: Any) -> tuple[np.ndarray, np.ndarray]:
+    def cells(self, rule: RuleKind) -> tuple[np.ndarray, np.ndarray]:
         """(a, t) for every covered area and year, area by area."""
         a, t = self.area_indices(rule), self.year_indices(rule)
         return np.repeat(a, len(t)), np.tile(t, len(a))
@@ -236,7 +238,7 @@ class ModelBuilder:
         """``F_{a,t}``: the formula's (unphased) target total."""
         return self.inputs.formula_target[a, t].sum(axis=-1)
 
-    def dated(self, value: Any, t: np.ndarray) -> np.ndarray:
+    def dated(self, value: Dated, t: np.ndarray) -> np.ndarray:
         """A dated parameter's value in each year position of ``t`` (NaN where it gives none)."""
         by_year = expand(value, self.years)
         return np.array([by_year.get(y, math.nan) for y in self.years])[t]
@@ -251,16 +253,16 @@ class ModelBuilder:
 
     def constrain(
         self,
-        rule: Any,
-        key: tuple[Any, ...],
-        lhs: Terms | Any,
+        rule: RuleKind,
+        key: tuple[KeyPart, ...],
+        lhs: Form,
         sense: str,
-        rhs: Terms | Any,
+        rhs: Form,
         *,
         area: np.ndarray | None = None,
         year: np.ndarray | None = None,
-        stream: Any = None,
-        budget: Any = None,
+        stream: np.ndarray | str | None = None,
+        budget: np.ndarray | str | None = None,
     ) -> np.ndarray:
         """Add ``lhs sense rhs`` for ``rule``, one row per entry, named ``{rule_id}__{key}``.
 
@@ -347,3 +349,14 @@ class ModelBuilder:
         x = np.zeros((len(self.codes), len(self.years), len(self.streams)))
         np.add.at(x, (ix["area"], ix["year"], ix["stream"]), self.scale * values[self.y_cols])
         return np.maximum(x, 0.0)
+
+
+def build_model(inputs: ModelInputs, elastic: bool = False, segments: bool = True) -> ModelBuilder:
+    """The scenario's LP with every rule added: response segments (one column per area, year and stream
+    with ``segments=False``, the formula's model), and a slack on every rule row if ``elastic``."""
+    m = ModelBuilder(inputs, elastic=elastic, segments=segments)
+    t0 = time.perf_counter()
+    for rule_id, spec in inputs.scenario.rules.items():
+        make_rule(rule_id, spec).add(m)
+    m.build_seconds += time.perf_counter() - t0
+    return m

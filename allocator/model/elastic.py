@@ -14,11 +14,13 @@ import pandas as pd
 
 from allocator.errors import SolverError
 from allocator.geography import Geography
-from allocator.model.build import ModelBuilder
+from allocator.model.build import ModelBuilder, build_model
+from allocator.model.highs_backend import Solution
 from allocator.model.inputs import ModelInputs
-from allocator.model.linear import Terms
+from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, objective
 from allocator.model.solve import Deadline, Status, raise_for, row_table, solve_lp
+from allocator.results import allocation_tables
 from allocator.rules import make_rule
 
 COLUMNS = ["rule_id", "kind", "year", "relaxation_gbp", "areas", "explanation"]
@@ -27,9 +29,6 @@ COLUMNS = ["rule_id", "kind", "year", "relaxation_gbp", "areas", "explanation"]
 def diagnose(inputs: ModelInputs, geography: Geography, deadline: Deadline) -> pd.DataFrame:
     """The elastic diagnosis: one row per rule and year that had to give (rule_id, kind, year,
     relaxation_gbp, areas, explanation)."""
-    from allocator.engine import build_model
-    from allocator.results import make_settlement
-
     spec = inputs.scenario.solver
     m = build_model(inputs, elastic=True)
     report, sol = solve_lp(m.asm.lp(), objective(m, "elastic"), spec, deadline)
@@ -40,8 +39,6 @@ def diagnose(inputs: ModelInputs, geography: Geography, deadline: Deadline) -> p
             f"the elastic re-solve failed ({report.status.value}); the scenario cannot be diagnosed"
         )
     x = spread(m, sol.x, deadline)
-    from allocator.model.highs_backend import Solution
-
     rows = row_table(m, Solution("optimal", x, None, None, 0.0), 1.0)
     # Relaxations below £1, or a millionth of the whole, are solver tolerance, not diagnosis.
     tol = max(1.0, 1e-6 * float(rows["breach_gbp"].sum()))
@@ -50,7 +47,7 @@ def diagnose(inputs: ModelInputs, geography: Geography, deadline: Deadline) -> p
         gave = rows[rows["breach_gbp"] > 1e-6 * m.scale]
     gave = gave.rename(columns={"breach_gbp": "relaxation_gbp"})
     allocation = m.allocation(x)
-    relaxed = make_settlement(inputs, geography, allocation, allocation, rows, None, None)
+    relaxed = allocation_tables(inputs, geography, allocation, allocation)
     out = []
     for rule_id, part in gave.groupby("rule_id", sort=True):
         rule = make_rule(rule_id, inputs.scenario.rules[rule_id])
@@ -101,8 +98,6 @@ def spread(m: ModelBuilder, x: np.ndarray, deadline: Deadline) -> np.ndarray:
         blocks.append(Terms(n, np.repeat(np.arange(n), k + 1), cols.ravel(), coef.ravel()))
         # each row keeps its rule row's area, so a solve by area finds it among that area's rows
         areas.append(b.area[ok] if b.area is not None else np.full(n, -1))
-    from allocator.model.linear import stack
-
     spread_rows = stack(blocks)
     area = np.concatenate(areas) if areas else np.zeros(0, dtype=np.int64)
     m.define("spread", spread_rows, (np.arange(spread_rows.n),), area, "<=")

@@ -10,33 +10,33 @@ last year's actual settlement):
 2. among those, the *relaxed formula* ``R`` where it is one: gains scaled back pro rata, one give-up share
    per year and budget; areas held by a bound on their total (a floor, a minimum, a ceiling...) give up
    less (or more) by one share of their own across their budgets; money the targets cannot take shared
-   pro rata to the targets; the stream split within a budget is the national baseline shares, capped at
-   each stream's capacity (``allocator/model/prorata.py``). ``R`` is computed under the rules that are
-   bounds on one area's totals and on the national totals;
-3. otherwise (other rules, such as neighbour parity, a ring-fence or a stream mix, hold the allocation
-   away from ``R``) the allocation of step 1 nearest ``R``: least weighted ``sum |x - R|`` over areas and
-   streams (``allocator/model/formula_lp.py``).
+   pro rata to the targets; each area's split between budgets kept within what its stream mix and
+   capital share allow; the stream split within a budget by the national baseline shares, within each
+   stream's bounds (``allocator/model/prorata.py``). ``R`` is computed under the rules that bound one
+   area's totals, budgets or streams, and the envelopes (``allocator/model/formula_rows.py``);
+3. otherwise (other rules, such as a neighbour parity or a ring-fence, hold the allocation away from
+   ``R``, or ``R`` is not of least distance) the allocation of step 1 nearest ``R``: least weighted
+   ``sum |x - R|`` over areas and streams (``allocator/model/formula_lp.py``).
 
-So when ``R`` meets every rule it is the formula allocation, exactly, with no solver: every allocation of
-least distance under the bounds alone is at least as far from the targets, and ``R`` meets the other
-rules too. This module computes ``R`` and checks it against every row of the formula's LP (its own
-model, with one column per area, year and stream rather than response segments).
+So when ``R`` meets every rule and is of least distance, it is the formula allocation, exactly, with no
+solver: no allocation under the bounds alone is nearer the targets, and ``R`` meets the other rules too.
+This module computes ``R`` and checks both against the formula's LP (its own model, with one column per
+area, year and stream rather than response segments); ``allocator/model/formula_allocation.py`` takes
+``R`` when it passes, else the LP's allocation.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from allocator.model.build import ModelBuilder
+from allocator.model.build import ModelBuilder, build_model
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import ModelInputs
 from allocator.model.prorata import YearProblem, clip_fill, solve_year
-from allocator.rules import make_rule
 
 ROW_TOL = 1e-6
 """How far (model units: £1 at a national settlement's scale) a row of the formula model may miss its
@@ -52,15 +52,11 @@ class FormulaAllocation:
     seconds: float
     rows: pd.DataFrame | None = None
     """The formula model's rule rows at the allocation (duals only when the LP was solved)."""
-    model: ModelBuilder | None = None
 
 
 def build_formula_model(inputs: ModelInputs) -> ModelBuilder:
     """The formula's LP: one column per (area, year, stream), every rule of the scenario."""
-    m = ModelBuilder(inputs, segments=False)
-    for rule_id, spec in inputs.scenario.rules.items():
-        make_rule(rule_id, spec).add(m)
-    return m
+    return build_model(inputs, segments=False)
 
 
 def split_streams(
@@ -131,9 +127,9 @@ def relaxed_formula(
 def _least_distance(problem: YearProblem, amounts: np.ndarray) -> bool:
     """Whether moving areas' splits into their bounds kept the distance of the shares' allocation, the
     least any allocation within the other bounds has: only then is the result of least distance."""
-    if problem.project is None or not getattr(problem.project.__self__, "moved", True):
+    if problem.split is None or not problem.split.moved:
         return True
-    free = solve_year(dataclasses.replace(problem, project=None), problem.shares)
+    free = solve_year(dataclasses.replace(problem, split=None), problem.shares)
     if free is None:
         return False
     distance = np.abs(amounts - problem.phi).sum()
@@ -149,30 +145,3 @@ def meets_every_row(m: ModelBuilder, v: np.ndarray) -> bool:
         np.abs(np.where(np.isfinite(lo), lo, 0)), np.abs(np.where(np.isfinite(hi), hi, 0))
     )
     return bool(((act >= lo - tol) & (act <= hi + tol)).all())
-
-
-def formula_allocation(
-    inputs: ModelInputs, spec, deadline, with_rows: bool = False, shares: dict | None = None
-) -> FormulaAllocation:
-    """The formula allocation of a scenario: ``R`` when it meets every rule, else the LP's.
-
-    ``with_rows``: also the table of the formula model's rows at the allocation (a formula-mode run
-    reports it). ``shares``: budgets' shares by year from an earlier computation, to start from (a
-    re-solve); updated with the shares found.
-    """
-    t0 = time.perf_counter()
-    m = build_formula_model(inputs)
-    rows = RuleRows(m)
-    n_t = len(m.years)
-    x = np.zeros((len(m.codes), n_t, len(m.streams)))
-    known = np.full(m.asm.n_cols, np.nan)
-    if relaxed_formula(m, rows, range(n_t), known, x, shares):
-        v = column_values(m, x)
-        if meets_every_row(m, v):
-            from allocator.model.solve import row_table, solution_from_values
-
-            table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
-            return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table, m)
-    from allocator.model.formula_lp import formula_by_lp
-
-    return formula_by_lp(m, rows, spec, deadline, t0)

@@ -212,7 +212,7 @@ class RuleRows:
             return None
         phi = inp.phased_target[:, t, :] / scale
         base = np.stack([inp.base[:, inp.stream_budget == b].sum(axis=1) for b in range(n_b)], axis=1) / scale
-        return YearProblem(phi, base, lo, hi, total_lo, total_hi, e_lo, e_hi, split.project)
+        return YearProblem(phi, base, lo, hi, total_lo, total_hi, e_lo, e_hi, split)
 
 
 def _reduce(fn: np.ufunc, at: np.ndarray, values: np.ndarray, n: int, start: int) -> np.ndarray:
@@ -272,3 +272,5 @@ class Split:
         out[:, 1] = total - out[:, 0]
         self.moved = bool((out[:, 0] != x[:, 0]).any())
         return out
+
+    __call__ = project

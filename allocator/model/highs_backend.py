@@ -14,18 +14,22 @@ caller gets its answer (a time-limit status) within about a second of the limit 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from allocator.model.assembly import LP
 from allocator.schema import SolverSpec
+
+if TYPE_CHECKING:
+    import highspy  # loaded only when a solve needs it
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,21 @@ CANCEL_AFTER_S = 0.5
 """How long past its time limit a solve may run before the watchdog asks HiGHS to stop."""
 ABANDON_AFTER_S = 1.5
 """How long past its time limit the watchdog waits for a stopped solve before it gives up waiting."""
+EXIT_WAIT_S = 30.0
+"""How long the process waits, as it exits, for an abandoned solve to stop."""
+
+_ABANDONED: list[highspy.Highs] = []
+"""``Highs`` objects whose solve was abandoned while still running. They are kept alive (a solver
+destroyed mid-solve ends the process with "terminate called") and stopped before the process exits."""
+
+
+@atexit.register
+def _stop_abandoned() -> None:
+    """Stop every abandoned solve before the interpreter exits: its native threads must not outlive it."""
+    for h in _ABANDONED:
+        with contextlib.suppress(Exception):
+            h.cancelSolve()
+            h.wait(EXIT_WAIT_S)
 
 
 @dataclass
@@ -48,7 +67,7 @@ class Solution:
     seconds: float
     iterations: int = 0
     message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -69,14 +88,16 @@ def quiet_stdout():
         os.close(saved)
 
 
-def _check(status: Any, what: str) -> None:
+def _check(status: highspy.HighsStatus, what: str) -> None:
     import highspy
 
     if status == highspy.HighsStatus.kError:
         raise RuntimeError(f"HiGHS refused {what}")
 
 
-def _status(h: Any) -> str:
+def status_of(h: highspy.Highs) -> str:
+    """A ``Highs`` object's model status as ``Solution.status`` (``optimal``, ``infeasible``...); PuLP's
+    HiGHS interface is read through it too, since PuLP reports a time limit as optimal."""
     import highspy
 
     s = h.getModelStatus()
@@ -171,39 +192,6 @@ class HighsModel:
         for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist(), strict=True):
             _check(self.h.changeCoeff(r, c, v), "a coefficient")
 
-    def add_rows(
-        self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray, index: np.ndarray, value: np.ndarray
-    ) -> None:
-        _check(
-            self.h.addRows(
-                len(lower),
-                np.asarray(lower, float),
-                np.asarray(upper, float),
-                len(value),
-                start.astype(np.int32),
-                index.astype(np.int32),
-                np.asarray(value, float),
-            ),
-            "new rows",
-        )
-        self.n_rows += len(lower)
-
-    def add_cols(self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        n = len(cost)
-        status = self.h.addCols(
-            n,
-            -np.asarray(cost, float),
-            np.asarray(lower, float),
-            np.asarray(upper, float),
-            0,
-            np.zeros(n + 1, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
-        _check(status, "new columns")
-        self.cost = np.concatenate([self.cost, cost])
-        self.n_cols += n
-
     # --- solving -----------------------------------------------------------------------------------
 
     def solve(self, time_limit_s: float, presolve: bool = True, warm: bool = False) -> Solution:
@@ -229,11 +217,12 @@ class HighsModel:
             h.setOptionValue("solver", self.spec.algorithm)
         seconds = time.perf_counter() - t0
         if not done:
-            self.abandoned = True  # the thread is a daemon: it dies with the process
+            self.abandoned = True
+            _ABANDONED.append(h)  # kept alive, and stopped at exit (see _stop_abandoned)
             del thread
             return Solution("time_limit", None, None, None, seconds, message="the solver did not stop")
         self.solved = True
-        status = _status(h)
+        status = status_of(h)
         info = h.getInfo()
         iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
         if status != "optimal":

@@ -9,12 +9,14 @@ the assembler turns the block into matrix rows.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=float)
+
+
+Numbers = np.ndarray | float
+"""One number per row (an array) or one for every row."""
 
 
 class Terms:
@@ -37,7 +39,7 @@ class Terms:
         self.const = np.broadcast_to(np.asarray(const, dtype=float), (self.n,)).copy()
 
     @classmethod
-    def constant(cls, values: Any, n: int) -> Terms:
+    def constant(cls, values: Numbers, n: int) -> Terms:
         """Rows with no variable part."""
         return cls(n, const=values)
 
@@ -53,14 +55,14 @@ class Terms:
         keep = flat >= 0
         return cls(n, row[keep], flat[keep], values[keep])
 
-    def _like(self, other: Any) -> Terms:
+    def _like(self, other: Form) -> Terms:
         if isinstance(other, Terms):
             if other.n != self.n:
                 raise ValueError(f"cannot combine blocks of {self.n} and {other.n} rows")
             return other
         return Terms.constant(other, self.n)
 
-    def __add__(self, other: Any) -> Terms:
+    def __add__(self, other: Form) -> Terms:
         other = self._like(other)
         return Terms(
             self.n,
@@ -75,13 +77,13 @@ class Terms:
     def __neg__(self) -> Terms:
         return Terms(self.n, self.row, self.col, -self.coef, -self.const)
 
-    def __sub__(self, other: Any) -> Terms:
+    def __sub__(self, other: Form) -> Terms:
         return self + (-self._like(other))
 
-    def __rsub__(self, other: Any) -> Terms:
+    def __rsub__(self, other: Form) -> Terms:
         return self._like(other) + (-self)
 
-    def __mul__(self, factor: Any) -> Terms:
+    def __mul__(self, factor: Numbers) -> Terms:
         f = np.asarray(factor, dtype=float)
         if f.ndim == 0:
             return Terms(self.n, self.row, self.col, self.coef * f, self.const * f)
@@ -100,6 +102,10 @@ class Terms:
 
     def __repr__(self) -> str:
         return f"Terms({self.n} rows, {len(self.col)} terms)"
+
+
+Form = Terms | np.ndarray | float
+"""What combines with a block of forms: another block of as many rows, or numbers (constants)."""
 
 
 def stack(blocks: list[Terms]) -> Terms:

@@ -22,11 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 TOL = 1e-9
 """Absolute tolerance on totals, in model units (£1e-3 at a national settlement's scale of £1m)."""
+
+
+class Projection(Protocol):
+    """Bounds on each area's split between budgets that depend on its total
+    (``allocator.model.formula_rows.Split``)."""
+
+    moved: bool
+    """Whether the last projection moved any area."""
+
+    def project(self, x: np.ndarray) -> np.ndarray | None:
+        """Amounts (A x B) with each area's split moved into its bounds, totals kept; None if none fits."""
+        ...
 
 
 @dataclass
@@ -41,9 +54,9 @@ class YearProblem:
     total_hi: np.ndarray
     e_lo: np.ndarray
     e_hi: np.ndarray
-    project: Callable[[np.ndarray], np.ndarray | None] | None = None
+    split: Projection | None = None
     """Moves each area's split between budgets into bounds that depend on its total, keeping the total
-    (None: no such bounds)."""
+    (None: no such bounds); its ``moved`` attribute, if any, says whether the last call moved one."""
     shares: np.ndarray | None = None
     """The budgets' shares, once solved."""
     levels: dict = field(default_factory=dict)
@@ -115,7 +128,7 @@ def respond(p: YearProblem, lam: np.ndarray) -> np.ndarray | None:
         p.levels[up] = sigma
         clamp = np.minimum if up else np.maximum
         x[rows] = _at_rows(p, rows, clamp(lam[None, :], sigma[:, None]))
-    return x if p.project is None else p.project(x)
+    return x if p.split is None else p.split.project(x)
 
 
 def _at_rows(p: YearProblem, rows: np.ndarray, s: np.ndarray) -> np.ndarray:

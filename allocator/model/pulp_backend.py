@@ -11,13 +11,12 @@ import time
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pulp
 
 from allocator.model.assembly import LP
-from allocator.model.highs_backend import Solution, quiet_stdout
+from allocator.model.highs_backend import Solution, quiet_stdout, status_of
 from allocator.schema import SolverSpec
 
 _NEW = object.__new__
@@ -63,7 +62,7 @@ def _sense(lo: float, hi: float) -> tuple[int, float]:
 
 def to_pulp(
     lp: LP, cost: np.ndarray, name: str = "settlement"
-) -> tuple[pulp.LpProblem, list[Any], list[Any]]:
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
     """A PuLP problem (maximised) with one variable per column and one constraint per row."""
     prob = pulp.LpProblem(name, pulp.LpMaximize)
     lo, hi = lp.col_lower.tolist(), lp.col_upper.tolist()
@@ -140,9 +139,7 @@ def solve_pulp(lp: LP, cost: np.ndarray, spec: SolverSpec, time_limit_s: float) 
         return Solution("error", None, None, None, time.perf_counter() - t0, message=str(exc))
     seconds = time.perf_counter() - t0
     if spec.name == "highs":
-        from allocator.model.highs_backend import _status
-
-        status = _status(prob.solverModel)
+        status = status_of(prob.solverModel)
     else:
         status = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(prob.status, "error")
         if status == "optimal" and prob.sol_status != pulp.LpSolutionOptimal:

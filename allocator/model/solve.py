@@ -11,10 +11,10 @@ scenario's own solve, the formula's, and the elastic diagnosis's each get what i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,7 @@ class SolveReport:
     message: str = ""
     iterations: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | float | None]:
         return {
             "status": self.status.value,
             "objective": self.objective,
@@ -124,8 +124,7 @@ def solve_lp(
         sol = live.solve(deadline.remaining(), warm=warm)
         if sol.status == "infeasible":
             again = live.solve(deadline.remaining(), presolve=False)
-            again.seconds += sol.seconds
-            sol = again
+            sol = dataclasses.replace(again, seconds=again.seconds + sol.seconds)
     else:
         sol = solve_pulp(lp, obj.cost, spec, max(deadline.remaining(), 1e-3))
     objective = sol.objective * obj.norm if sol.objective is not None else None

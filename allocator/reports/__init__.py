@@ -4,7 +4,3 @@ Each report lives in its own module (``excel``, ``gpkg``, ``inspect``, ``html``)
 shared figures and one area's page that they all show come from ``words``, ``context`` and
 ``area_view``. Nothing is imported here, so loading one report never pulls in another's dependencies.
 """
-
-FIXED_DATE = "2025-01-01"
-"""The date written into files that would otherwise carry today's (workbook, GeoPackage), so the same
-settlement always gives the same bytes."""

@@ -14,10 +14,11 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from allocator.settlement import Settlement
+    from allocator.yamlio import YamlData
 
 SKIPPED = ("name", "description")
 """Paths not listed as changes: the title is shown anyway, and descriptions are prose."""
@@ -148,7 +149,7 @@ def _step(parent: str, child: str, hashes: dict[str, str]) -> Step:
     return Step(name, shown, rules=frozenset(_changed_rules(full)))
 
 
-def _diff(before: Any, after: Any, prefix: str = "") -> list[str]:
+def _diff(before: YamlData, after: YamlData, prefix: str = "") -> list[str]:
     """``path: old -> new`` for every value that differs (mappings compared key by key)."""
     if isinstance(before, dict) and isinstance(after, dict):
         out = []
@@ -175,7 +176,7 @@ class _Unset:
 _UNSET = _Unset()
 
 
-def _show(value: Any) -> str:
+def _show(value: YamlData) -> str:
     if value is _UNSET:
         return "<unset>"
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1e4:

@@ -24,7 +24,7 @@ from allocator.reports import words
 from allocator.reports.asked import Asked, asked
 from allocator.reports.maps import Classes, classify
 from allocator.reports.similar import Similar, similar_areas
-from allocator.selectors import expand
+from allocator.selectors import Dated, expand
 from allocator.units import fy, fy_range
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def page_names(codes: list[str]) -> dict[str, str]:
     return out
 
 
-def price_index(years: list[int], inflation: Any) -> np.ndarray:
+def price_index(years: list[int], inflation: Dated) -> np.ndarray:
     """``I_t`` for each settlement year: the price level against the baseline year (the year before)."""
     rates = expand(inflation, years)
     return np.cumprod([1.0 + rates.get(y, 0.0) for y in years])

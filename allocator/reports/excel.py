@@ -14,7 +14,7 @@ Every sheet has a bold, frozen header row, an autofilter, column widths from its
 setup (landscape A4, one page wide, the header row repeated). Every text cell is made safe by
 ``allocator.safe_text.spreadsheet_cell`` (no formula can start in a cell).
 
-The file is deterministic: the document's date is fixed (``allocator.reports.FIXED_DATE``) and XlsxWriter
+The file is deterministic: the document's date is fixed (``allocator.file_date.FIXED_DATE``) and XlsxWriter
 stamps every zip entry with the same date, so the same settlement gives the same bytes.
 """
 
@@ -25,13 +25,13 @@ import numbers
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from allocator.reports import FIXED_DATE
+from allocator.file_date import FIXED_DATE
 from allocator.reports.context import ReportContext
 from allocator.reports.excel_sheets import (
     COUNT,
@@ -50,6 +50,10 @@ from allocator.reports.excel_sheets import (
 )
 from allocator.safe_text import spreadsheet_cell
 from allocator.settlement import Settlement
+
+if TYPE_CHECKING:
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
 
 __all__ = ["COUNT", "HEADERS", "MONEY", "PCT", "PER_HEAD", "header", "write_xlsx"]
 
@@ -101,12 +105,12 @@ def write_xlsx(settlement: Settlement, path: Path) -> Path:
 class _Formats:
     """XlsxWriter formats, made once per number format."""
 
-    def __init__(self, wb: Any):
+    def __init__(self, wb: Workbook):
         self.wb = wb
-        self.cache: dict[str | None, Any] = {None: None}
+        self.cache: dict[str | None, Format | None] = {None: None}
         self.bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
 
-    def __call__(self, fmt: str | None) -> Any:
+    def __call__(self, fmt: str | None) -> Format | None:
         if fmt not in self.cache:
             self.cache[fmt] = self.wb.add_format({"num_format": fmt})
         return self.cache[fmt]
@@ -161,7 +165,7 @@ def _prepared(col: Column, formats: _Formats) -> tuple[list[Any], list[Any]]:
     return cells, fmts
 
 
-def _write_sheet(wb: Any, sheet: Sheet, formats: _Formats) -> None:
+def _write_sheet(wb: Workbook, sheet: Sheet, formats: _Formats) -> None:
     ws = wb.add_worksheet(sheet.title)
     columns = sheet.columns
     rows = min(max((len(c.values) for c in columns), default=0), MAX_ROWS)

@@ -328,6 +328,9 @@ def summary(ctx: ReportContext, notes: list[str]) -> list[Column]:
         r.add("mission value", "V of the formula allocation", value.get("V_formula"), MONEY)
         r.add("mission value", "gain from optimising", value.get("gain"), MONEY)
         r.add("mission value", "gain from optimising, %", value.get("gain_pct"), PCT)
+        r.add("mission value", "assumed", words.ASSUMED)
+    for what, text in words.assumptions(sc):
+        r.add("assumption", what, text)
         for mission, v in (value.get("by_mission") or {}).items():
             label = words.mission_label(mission, sc)
             r.add("mission value", f"{label}: V", v.get("V"), MONEY)

@@ -5,7 +5,8 @@ Two layers, both in EPSG:27700 (British National Grid):
 - ``settlement``: one feature per area and year (area_code, area_name, year, amount_gbp, resource_gbp,
   capital_gbp, per_head_gbp, change_gbp, change_vs_baseline_pct, formula_allocation_gbp, integrated);
 - ``areas``: one feature per area (area_code, area_name, population, integrated, and ``region`` when
-  the scenario names a region column). ``read_geometry`` reads it back for ``read_run``.
+  the scenario names a region column). ``allocator.geography.polygons.read_geometry`` reads it back
+  for ``read_run``.
 
 The bytes are deterministic: GDAL's ``OGR_CURRENT_DATE`` is set to a fixed date while writing, so the
 GeoPackage's ``last_change`` stamps do not carry today's date.
@@ -13,16 +14,14 @@ GeoPackage's ``last_change`` stamps do not carry today's date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from allocator.errors import InputError, Problem
+from allocator.file_date import fixed_gdal_date, gdal_config
 from allocator.geography import CRS
-from allocator.reports import FIXED_DATE
 from allocator.settlement import Settlement
 
 SETTLEMENT_COLUMNS = [
@@ -41,27 +40,6 @@ SETTLEMENT_COLUMNS = [
 """Attributes of the ``settlement`` layer, in order (then geometry)."""
 _SIDECARS = ("-wal", "-shm", "-journal")
 """SQLite files that may sit beside a GeoPackage (removed with it before writing)."""
-
-
-@contextmanager
-def gdal_config(**options: str) -> Iterator[None]:
-    """Set GDAL configuration options for the duration of a block, then restore the previous values.
-
-    Example: ``with gdal_config(OGR_CURRENT_DATE="2025-01-01T00:00:00.000Z"): ...``
-    """
-    import pyogrio
-
-    old = {key: pyogrio.get_gdal_config_option(key) for key in options}
-    pyogrio.set_gdal_config_options(options)
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options(old)
-
-
-def fixed_file_date() -> dict[str, str]:
-    """The GDAL options that make a written file carry ``FIXED_DATE`` instead of today's date."""
-    return {"OGR_CURRENT_DATE": f"{FIXED_DATE}T00:00:00.000Z"}
 
 
 def settlement_layers(settlement: Settlement) -> dict[str, gpd.GeoDataFrame]:
@@ -128,34 +106,7 @@ def write_gpkg(settlement: Settlement, path: Path) -> Path:
     layers = settlement_layers(settlement)
     for p in (path, *(path.with_name(path.name + suffix) for suffix in _SIDECARS)):
         p.unlink(missing_ok=True)
-    with gdal_config(**fixed_file_date()):
+    with gdal_config(**fixed_gdal_date()):
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=True)
     return path
-
-
-def read_geometry(path: Path) -> gpd.GeoSeries:
-    """The area polygons of a ``settlement.gpkg`` (its ``areas`` layer), indexed by area_code.
-
-    Raises:
-        InputError: the file is missing or has no ``areas`` layer with an ``area_code`` column.
-    """
-    import pyogrio
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([Problem(str(path), "", "file not found; expected a settlement GeoPackage")])
-    try:
-        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except pyogrio.errors.DataSourceError as exc:
-        raise InputError([Problem(str(path), "", f"cannot be read as a GeoPackage ({exc})")]) from None
-    if "areas" not in layers:
-        found = ", ".join(sorted(layers)) or "none"
-        raise InputError([Problem(str(path), "layer areas", f"is missing (layers found: {found})")])
-    frame = pyogrio.read_dataframe(path, layer="areas", columns=["area_code"])
-    if "area_code" not in frame.columns:
-        raise InputError([Problem(str(path), "layer areas", "has no area_code column")])
-    geometry = gpd.GeoSeries(
-        frame.geometry.to_numpy(), index=pd.Index(frame["area_code"], name="area_code"), name="geometry"
-    )
-    return geometry.set_crs(frame.crs or CRS, allow_override=True).to_crs(CRS)

@@ -5,13 +5,12 @@ leaves the charts and long tables out of print)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from allocator.compare import Comparison
 from allocator.reports import html_charts as charts
 from allocator.reports.area_view import AreaView, Peer, area_view
 from allocator.reports.context import ReportContext
 from allocator.reports.html_explain import outcomes_section, rules_section, waterfall_section
-from allocator.reports.html_kit import Markup, el, facts, figure, join, num, page, table
+from allocator.reports.html_kit import Cell, Content, Markup, el, facts, figure, join, num, page, table
 from allocator.reports.maps import legend
 from allocator.units import and_list, count, fy, money, pct, per_head
 
@@ -96,7 +95,7 @@ def terms_section(ctx: ReportContext, v: AreaView) -> Markup:
     base = ctx.baseline_year
     head = ["", *(num(fy(y), None) for y in v.years)]
 
-    def line(label: str, values: list[float], fmt) -> list[Any]:
+    def line(label: str, values: list[float], fmt) -> list[Cell | Content]:
         return [label, *(num(fmt(x), x) for x in values)]
 
     signed = lambda x: pct(x, signed=True)  # noqa: E731
@@ -151,7 +150,9 @@ def per_head_section(ctx: ReportContext, v: AreaView) -> Markup:
     )
 
 
-def _peer_rows(ctx: ReportContext, v: AreaView, peers: list[Peer], with_tier: bool) -> list[list[Any]]:
+def _peer_rows(
+    ctx: ReportContext, v: AreaView, peers: list[Peer], with_tier: bool
+) -> list[list[Cell | Content]]:
     rows = []
     for p in [v.itself, *peers]:
         name = (
@@ -159,7 +160,7 @@ def _peer_rows(ctx: ReportContext, v: AreaView, peers: list[Peer], with_tier: bo
             if p.code == v.code
             else el("a", p.name, href=ctx.pages[p.code])
         )
-        row: list[Any] = [name]
+        row: list[Cell | Content] = [name]
         if ctx.region_column:
             row.append(p.region or "")
         if with_tier:
@@ -173,7 +174,7 @@ def _peer_rows(ctx: ReportContext, v: AreaView, peers: list[Peer], with_tier: bo
     return rows
 
 
-def _peer_head(ctx: ReportContext, first: str, with_tier: bool) -> list[Any]:
+def _peer_head(ctx: ReportContext, first: str, with_tier: bool) -> list[Cell | Content]:
     return (
         [first]
         + (["Region"] if ctx.region_column else [])
@@ -228,7 +229,7 @@ def similar_section(ctx: ReportContext, v: AreaView) -> Markup:
     )
 
 
-def comparison_section(ctx: ReportContext, code: str, cmp: Any) -> Markup:
+def comparison_section(ctx: ReportContext, code: str, cmp: Comparison | None) -> Markup:
     if cmp is None:
         return Markup("")
     a, b = cmp.names
@@ -260,7 +261,7 @@ def comparison_section(ctx: ReportContext, code: str, cmp: Any) -> Markup:
     )
 
 
-def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Any = None) -> str:
+def area_page(ctx: ReportContext, code: str, map_svg: str | None, cmp: Comparison | None = None) -> str:
     v = area_view(ctx, code)
     last = v.years[-1]
     nat = float(ctx.national_per_head.mean())

@@ -3,15 +3,25 @@ biggest winners and losers."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from allocator.compare import NO_CHANGE_PER_HEAD_GBP, Comparison
 from allocator.reports.asked import Asked
 from allocator.reports.context import ReportContext
-from allocator.reports.html_kit import Markup, el, facts, figure, filter_box, join, num, page, table
-from allocator.reports.maps import legend
+from allocator.reports.html_kit import (
+    Cell,
+    Content,
+    Markup,
+    el,
+    facts,
+    figure,
+    filter_box,
+    join,
+    num,
+    page,
+    table,
+)
+from allocator.reports.maps import Classes, legend
 from allocator.units import fy, money, pct, per_head
 
 
@@ -24,7 +34,7 @@ def _legend_head(x: float) -> str:
     return per_head(x, signed=True, pence=abs(x) < 1)
 
 
-def _area_rows(d: ReportContext, cmp: Comparison, frame: pd.DataFrame) -> list[list[Any]]:
+def _area_rows(d: ReportContext, cmp: Comparison, frame: pd.DataFrame) -> list[list[Cell | Content]]:
     a, b = cmp.names
     rows = []
     for code, r in frame.iterrows():
@@ -47,7 +57,7 @@ def _area_rows(d: ReportContext, cmp: Comparison, frame: pd.DataFrame) -> list[l
     return rows
 
 
-def _head(cmp: Comparison) -> list[Any]:
+def _head(cmp: Comparison) -> list[Cell | Content]:
     a, b = cmp.names
     return [
         "Area",
@@ -84,7 +94,7 @@ def compare_page(
     cmp: Comparison,
     other: ReportContext | None,
     map_svg: str | None,
-    classes: Any,
+    classes: Classes | None,
     n: int = 10,
 ) -> str:
     a, b = cmp.names

@@ -3,12 +3,11 @@ settlement), which rules hold it where it is, and what it is expected to buy (it
 
 from __future__ import annotations
 
-from typing import Any
-
 from allocator.reports import html_charts as charts
+from allocator.reports import words
 from allocator.reports.area_view import AreaView
 from allocator.reports.context import ReportContext
-from allocator.reports.html_kit import Markup, el, join, num, table
+from allocator.reports.html_kit import Cell, Content, Markup, el, join, num, table
 from allocator.units import fy, money, number, pct
 
 CHART_STEPS = [
@@ -24,13 +23,13 @@ CHART_STEPS = [
 def waterfall_section(ctx: ReportContext, v: AreaView) -> Markup:
     rows = []
     for i, (label, _, amounts) in enumerate(v.waterfall):
-        cells: list[Any] = [label]
+        cells: list[Cell | Content] = [label]
         for t, a in enumerate(amounts):
             cells.append(num(money(a), a))
             change = a - v.waterfall[i - 1][2][t] if i > 0 else None
             cells.append(num(money(change, signed=True), change) if change is not None else "")
         rows.append(cells)
-    head: list[Any] = ["Step"]
+    head: list[Cell | Content] = ["Step"]
     for y in v.years:
         head += [num(fy(y), None), num(join("Change", el("span", f" in {fy(y)}", class_="vh")), None)]
     figs = []
@@ -117,6 +116,12 @@ def outcomes_section(ctx: ReportContext, v: AreaView) -> Markup:
     return join(
         el("h2", "What it is expected to buy", id="outcomes"),
         el("p", note),
+        el(
+            "p",
+            words.ASSUMED + " ",
+            el("a", "The assumptions, with their sources.", href="../index.html#assumptions"),
+            class_="assumed",
+        ),
         table(
             f"{v.name}: outcomes framework, projected change by each year", head, rows, id="outcomes-table"
         ),

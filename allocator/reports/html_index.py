@@ -123,6 +123,18 @@ def value_section(d: ReportContext) -> Markup:
     )
 
 
+def assumptions_section(d: ReportContext) -> Markup:
+    """What is assumed rather than measured: the general statement, then each listed assumption."""
+    rows = [[what, text] for what, text in words.assumptions(d.scenario)]
+    return join(
+        el("h2", "Assumptions", id="assumptions"),
+        el("p", words.ASSUMED, class_="assumed"),
+        table("What this scenario assumes rather than measures", ["Assumption", "Value and source"], rows)
+        if rows
+        else None,
+    )
+
+
 def maps_section(d: ReportContext, per_head_svg: str | None, change_svg: str | None) -> Markup:
     if per_head_svg is None:
         return join(
@@ -325,13 +337,14 @@ def index_page(
             (
                 "Verification",
                 "Every rule holds" if s.verified else "Rules fail",
-                f"{0 if s.verification is None else len(s.verification)} rules checked",
+                f"{len(s.verification)} rules checked",
             ),
         ]
     )
     nav = [
         ("index.html#areas", "Every area"),
         ("index.html#prices", "What £1m buys"),
+        ("index.html#assumptions", "Assumptions"),
         ("index.html#verification", "Checks"),
     ]
     if compare_title:
@@ -346,6 +359,7 @@ def index_page(
         el("h2", "National settlement", id="national"),
         national_table(d),
         value_section(d),
+        assumptions_section(d),
         maps_section(d, per_head_svg, change_svg),
         areas_section(d),
         prices_section(d),

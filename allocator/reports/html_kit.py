@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import metadata
-from typing import Any
 
 from allocator.reports.asked import Asked
 
@@ -29,7 +28,12 @@ class Markup(str):
     __slots__ = ()
 
 
-def esc(x: Any) -> Markup:
+Content = Markup | str | float | None | Iterable["Content"]
+"""What an element may hold: Markup as it is, text and numbers escaped, lists and generators flattened,
+None (and False) left out."""
+
+
+def esc(x: object) -> Markup:
     """``x`` as HTML: Markup as it is, anything else as escaped text."""
     if isinstance(x, Markup):
         return x
@@ -38,14 +42,14 @@ def esc(x: Any) -> Markup:
     return Markup(escape(str(x), quote=True))
 
 
-def join(*parts: Any, sep: str = "") -> Markup:
+def join(*parts: Content, sep: str = "") -> Markup:
     """Concatenate parts (escaping text, flattening lists and generators, skipping None and False)."""
     out: list[str] = []
     _flatten(parts, out)
     return Markup(sep.join(out))
 
 
-def _flatten(p: Any, out: list[str]) -> None:
+def _flatten(p: Content, out: list[str]) -> None:
     if type(p) is Markup:
         out.append(p)
     elif isinstance(p, str):
@@ -59,7 +63,7 @@ def _flatten(p: Any, out: list[str]) -> None:
         out.append(escape(str(p), quote=True))
 
 
-def attrs(**kw: Any) -> str:
+def attrs(**kw: object) -> str:
     """Attributes from keywords: ``class_`` -> class, ``aria_label`` -> aria-label; True -> bare name,
     None/False -> left out; values escaped."""
     out = []
@@ -71,16 +75,16 @@ def attrs(**kw: Any) -> str:
     return "".join(out)
 
 
-def el(tag: str, *children: Any, **kw: Any) -> Markup:
+def el(tag: str, *children: Content, **kw: object) -> Markup:
     """An element with escaped text children and attributes (see ``attrs``)."""
     return Markup(f"<{tag}{attrs(**kw) if kw else ''}>{join(*children)}</{tag}>")
 
 
-def void(tag: str, **kw: Any) -> Markup:
+def void(tag: str, **kw: object) -> Markup:
     return Markup(f"<{tag}{attrs(**kw)}>")
 
 
-def ok(x: Any) -> bool:
+def ok(x: object) -> bool:
     """Whether ``x`` is a finite number (a value a table can sort on)."""
     try:
         return x is not None and math.isfinite(float(x))
@@ -95,16 +99,16 @@ def ok(x: Any) -> bool:
 class Cell:
     """A table cell: its content, a value to sort on, and whether it is a number (right-aligned)."""
 
-    content: Any
+    content: Content
     sort: float | str | None = None
     num: bool = False
 
 
-def num(content: Any, value: float | None) -> Cell:
+def num(content: Content, value: float | None) -> Cell:
     return Cell(content, value if ok(value) else None, True)
 
 
-def _cell(cell: Any, header: bool) -> str:
+def _cell(cell: Cell | Content, header: bool) -> str:
     c = cell if type(cell) is Cell else Cell(cell)
     extra = ' class="num"' if c.num else ""
     if c.sort is not None:
@@ -120,18 +124,18 @@ def _cell(cell: Any, header: bool) -> str:
     return f'<th scope="row"{extra}>{inner}</th>' if header else f"<td{extra}>{inner}</td>"
 
 
-def _rows(rows: Iterable[Sequence[Any]], row_headers: bool) -> str:
+def _rows(rows: Iterable[Sequence[Cell | Content]], row_headers: bool) -> str:
     return "".join(
         "<tr>" + "".join(_cell(c, row_headers and i == 0) for i, c in enumerate(r)) + "</tr>" for r in rows
     )
 
 
 def table(
-    caption: Any,
-    head: Sequence[Any],
-    rows: Iterable[Sequence[Any]],
+    caption: Content,
+    head: Sequence[Cell | Content],
+    rows: Iterable[Sequence[Cell | Content]],
     *,
-    foot: Sequence[Sequence[Any]] = (),
+    foot: Sequence[Sequence[Cell | Content]] = (),
     sortable: bool = False,
     id: str | None = None,
     class_: str | None = None,
@@ -179,7 +183,7 @@ def filter_box(label: str, box_id: str, count: int, table_id: str) -> Markup:
     )
 
 
-def _plain(x: Any) -> str:
+def _plain(x: object) -> str:
     """Text of a caption for a label (tags dropped)."""
     return re.sub(r"<[^>]+>", "", str(x)) if isinstance(x, Markup) else str(x)
 
@@ -286,10 +290,10 @@ def page(
 
 
 def figure(
-    svg: Any,
-    caption: Any,
+    svg: str,
+    caption: Content,
     legend: Sequence[tuple[str, str]] = (),
-    note: Any = None,
+    note: Content = None,
     legend_title: str = "",
     class_: str | None = None,
 ) -> Markup:
@@ -312,7 +316,7 @@ def figure(
     )
 
 
-def facts(items: Sequence[tuple[Any, Any, Any]]) -> Markup:
+def facts(items: Sequence[tuple[Content, Content, Content]]) -> Markup:
     """Key figures as a grid: (label, value, small print) each."""
     return el(
         "ul",

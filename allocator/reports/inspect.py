@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from allocator.errors import InputError, Problem
+from allocator.reports import words
 from allocator.reports.area_view import AreaView, Peer, area_view
 from allocator.reports.context import ReportContext
 from allocator.safe_text import terminal
@@ -281,3 +282,4 @@ def _outcomes(console: Console, v: AreaView) -> None:
             number(o.target),
         )
     t.print(console)
+    _say(console, f"assumed: {words.ASSUMED}", indent=2)

@@ -21,10 +21,14 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NATIONAL_SIMPLIFY_M = 200.0
 """Tolerance (metres) for simplifying the boundaries of a national map."""
@@ -147,7 +151,7 @@ def legend(
 # --- outlines as SVG path data, once per report ---------------------------------------------------------
 
 
-def simplified(geometry, tolerance: float):
+def simplified(geometry: gpd.GeoSeries, tolerance: float) -> gpd.GeoSeries:
     """Boundaries simplified together (shared edges stay shared) where possible, else one by one."""
     try:
         return geometry.simplify_coverage(tolerance)
@@ -194,7 +198,7 @@ class Outlines:
     points: dict[str, tuple[float, float]]
 
     @classmethod
-    def of(cls, geometry) -> Outlines:
+    def of(cls, geometry: gpd.GeoSeries) -> Outlines:
         """From a GeoSeries (EPSG:27700, metres) indexed by area code; empty geometries are left out."""
         geometry = geometry[~(geometry.isna() | geometry.is_empty)]
         codes = [str(c) for c in geometry.index]

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from allocator.rules import KINDS, make_rule
+from allocator.rules.ring_fence import RingFenceSpec
 from allocator.units import fy, fy_list, fy_range, money, per_head, plural
 
 if TYPE_CHECKING:
     from allocator.schema import Scenario
     from allocator.settlement import Settlement
+    from allocator.verify import VerificationRow
 
 CAPACITY = "capacity"
 """Kind of the binding rows of a stream at its absorptive capacity (rule_id ``capacity:<stream>``)."""
@@ -162,7 +164,7 @@ def holdings_by_area(
         rule_id, kind = str(rule_id), str(kind)
         if (rule_id, kind) not in texts:
             spec = scenario.rules.get(rule_id)
-            description = getattr(spec, "description", "") if spec is not None else ""
+            description = spec.description if spec is not None else ""
             texts[rule_id, kind] = (
                 rule_label(rule_id, kind, scenario),
                 requirement(rule_id, scenario),
@@ -201,8 +203,8 @@ def national_prices(s: Settlement) -> list[str]:
             what = f"£1m more {r.budget}{when}"
         elif kind == "multi_year_total":
             what = f"£1m more in the {r.budget} multi-year total ({humanise(str(r.rule_id))})"
-        elif kind == "ring_fence" and spec is not None:
-            bound = "at least" if getattr(spec, "sense", "min") == "min" else "at most"
+        elif isinstance(spec, RingFenceSpec):
+            bound = "at least" if spec.sense == "min" else "at most"
             what = f"£1m more in the ring-fence on {stream_label(spec.stream, s.scenario)} ({bound}){when}"
         else:
             what = f"£1m more under {rule_label(str(r.rule_id), kind, s.scenario)}{when}"
@@ -239,7 +241,7 @@ def rule_prices(s: Settlement) -> list[str]:
     return out
 
 
-def verification_line(r: Any) -> str:
+def verification_line(r: VerificationRow) -> str:
     """A verification row in words: "0 misses" or "3 misses (worst £1.2m, E06000001 2027)"."""
     n = int(r.violations)
     if not n:
@@ -247,8 +249,21 @@ def verification_line(r: Any) -> str:
     return f"{n:,} (worst {money(r.max_violation_gbp)}, {r.worst})"
 
 
-def _finite(x: Any) -> bool:
+def _finite(x: object) -> bool:
     try:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+ASSUMED = (
+    "Mission value and the projected outcomes rest on modelling assumptions, not on measured data: each "
+    "stream's effect on each mission, its response curve and how long its effect lasts, and the weight of "
+    "each mission."
+)
+"""What every reader of mission value or outcomes is told, wherever they read them."""
+
+
+def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
+    """The scenario's listed assumptions, as (what, value and source) pairs, in the file's order."""
+    return [(what, text) for what, text in scenario.assumptions.items()]

@@ -28,18 +28,21 @@ report take it from here, never from a table of their own):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.selectors import Selector, describe, expand, select, years_covered
+from allocator.selectors import Dated, Selector, describe, expand, select, years_covered
 from allocator.units import fy_list
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 Budget = Literal["resource", "capital"]
 Direction = Literal["lower", "upper", "range", "national"]
@@ -97,7 +100,7 @@ class RuleCheck:
         """A hard rule passes with no violation; a soft rule always passes (its breaches are reported)."""
         return self.violations == 0 or self.mode == "soft"
 
-    def as_row(self) -> dict[str, Any]:
+    def as_row(self) -> dict[str, str | int | float | bool]:
         return {
             "rule_id": self.rule_id,
             "kind": self.kind,
@@ -147,10 +150,10 @@ class RuleKind(Generic[S]):
         self.rule_id = rule_id
         self.spec: S = spec
 
-    def add(self, m: Any) -> None:  # pragma: no cover - every kind overrides
+    def add(self, m: ModelBuilder) -> None:  # pragma: no cover - every kind overrides
         raise NotImplementedError
 
-    def check(self, settlement: Any) -> RuleCheck:  # pragma: no cover - every kind overrides
+    def check(self, settlement: AllocationTables) -> RuleCheck:  # pragma: no cover - every kind overrides
         raise NotImplementedError
 
     def requirement(self, scenario: Scenario) -> str:  # pragma: no cover - every kind overrides
@@ -163,7 +166,7 @@ class RuleKind(Generic[S]):
         message) pairs; empty when none."""
         raise NotImplementedError
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         """Plain English per year for the elastic diagnosis; ``relaxation`` has year and relaxation_gbp."""
         out = {}
         for year, gbp in relaxation.groupby("year", dropna=False)["relaxation_gbp"].sum().items():
@@ -171,7 +174,9 @@ class RuleKind(Generic[S]):
         return out
 
     # helpers shared by requirement() implementations
-    def dated(self, template: str, value: Any, scenario: Scenario, show: Any, varying: str) -> str:
+    def dated(
+        self, template: str, value: Dated, scenario: Scenario, show: Callable[[float], str], varying: str
+    ) -> str:
         """``template`` with ``{v}``, a dated parameter over the years the rule covers: the figure itself
         when it is the same in each ("... below 98% of ..."), else ``varying`` in its place and the figures
         by year after a colon ("... below a set share of ...: 100% in 2026-27 and 98% in 2027-28 to
@@ -217,7 +222,7 @@ class RuleKind(Generic[S]):
             return areas.index
         return areas.index[select(areas, self.spec.areas)]
 
-    def covers(self, settlement: Any, index: pd.MultiIndex) -> np.ndarray:
+    def covers(self, settlement: AllocationTables, index: pd.MultiIndex) -> np.ndarray:
         """Mask of (area_code, year) index entries the rule covers."""
         years = set(self.covered_years(settlement.years))
         areas = set(self.covered_areas(settlement.areas))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,9 @@ from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class CapitalShareSpec(RuleSpec):
@@ -46,7 +48,7 @@ class CapitalShare(RuleKind[CapitalShareSpec]):
 
     spec_model: ClassVar = CapitalShareSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         if "capital" not in m.budgets:
             return
         lo, hi = self.spec.lo, self.spec.hi
@@ -62,19 +64,19 @@ class CapitalShare(RuleKind[CapitalShareSpec]):
                 self, (*key, "hi"), capital - total * hi, "<=", 0.0, area=a, year=year, budget="capital"
             )
 
-    def _covered(self, settlement: Any) -> pd.DataFrame:
+    def _covered(self, settlement: AllocationTables) -> pd.DataFrame:
         totals = settlement.area_year_totals()
         if "capital" not in settlement.scenario.budgets:
             return totals.iloc[:0]
         return totals[self.covers(settlement, totals.index)]
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         t = self._covered(settlement)
         below = self.spec.lo * t["amount_gbp"] - t["capital_gbp"]
         above = t["capital_gbp"] - self.spec.hi * t["amount_gbp"]
         return RuleCheck.from_shortfall(self, np.maximum(below, above), t["amount_gbp"])
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         t = self._covered(settlement)
         share = (t["capital_gbp"] / t["amount_gbp"].where(t["amount_gbp"] > 0)).dropna()
         lo, hi = self.spec.lo, self.spec.hi

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -13,7 +13,9 @@ from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class CeilingSpec(RuleSpec):
@@ -39,13 +41,13 @@ class Ceiling(RuleKind[CeilingSpec]):
 
     spec_model: ClassVar = CeilingSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         a, t = m.cells(self)
         bound = m.previous_total(a, t) * (1.0 + m.dated(self.spec.gamma, t))
         year = m.year(t)
         m.constrain(self, (m.code(a), year), m.total(a, t), "<=", bound, area=a, year=year)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
         gamma = expand(self.spec.gamma, settlement.years)
@@ -53,7 +55,7 @@ class Ceiling(RuleKind[CeilingSpec]):
         bound = (1.0 + g) * covered["previous_gbp"]
         return RuleCheck.from_shortfall(self, covered["amount_gbp"] - bound, covered["amount_gbp"])
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         previous = settlement.area_year_totals()["previous_gbp"]
         gamma = expand(self.spec.gamma, settlement.years)
         out = {}

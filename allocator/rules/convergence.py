@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -12,7 +12,9 @@ from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class ConvergenceSpec(RuleSpec):
@@ -40,13 +42,13 @@ class Convergence(RuleKind[ConvergenceSpec]):
 
     spec_model: ClassVar = ConvergenceSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         a, t = m.cells(self)
         bound = (1.0 - m.dated(self.spec.kappa, t)) * m.formula_target(a, t)
         year = m.year(t)
         m.constrain(self, (m.code(a), year), m.total(a, t), ">=", bound, area=a, year=year)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
         kappa = expand(self.spec.kappa, settlement.years)
@@ -54,7 +56,7 @@ class Convergence(RuleKind[ConvergenceSpec]):
         bound = (1.0 - k) * covered["formula_target_gbp"]
         return RuleCheck.from_shortfall(self, bound - covered["amount_gbp"], covered["formula_target_gbp"])
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         target = settlement.area_year_totals()["formula_target_gbp"]
         kappa = expand(self.spec.kappa, settlement.years)
         out = {}

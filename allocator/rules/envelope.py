@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -11,7 +11,9 @@ from allocator.rules.base import Budget, RuleCheck, RuleKind, RuleSpec, register
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class EnvelopeSpec(RuleSpec):
@@ -42,7 +44,7 @@ class Envelope(RuleKind[EnvelopeSpec]):
     def bound(self, envelope: float) -> float:
         return (1.0 - self.spec.headroom_share) * envelope
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         sense = "==" if self.spec.must_allocate else "<="
         budget = self.spec.budget
         t = m.year_indices(self)
@@ -50,7 +52,7 @@ class Envelope(RuleKind[EnvelopeSpec]):
         lhs = m.national_total(t, m.budget_index(budget))
         m.constrain(self, (m.year(t),), lhs, sense, bound, year=m.year(t), budget=budget)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         alloc = settlement.allocations
         totals = alloc[alloc["budget"] == self.spec.budget].groupby("year")["amount_gbp"].sum()
         years = self.covered_years(settlement.years)
@@ -60,7 +62,7 @@ class Envelope(RuleKind[EnvelopeSpec]):
         shortfall = over.abs() if self.spec.must_allocate else over
         return RuleCheck.from_shortfall(self, shortfall, bound)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         alloc = settlement.allocations
         allocated = alloc[alloc["budget"] == self.spec.budget].groupby("year")["amount_gbp"].sum()
         out = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -13,7 +13,9 @@ from allocator.selectors import dated, expand
 from allocator.units import fy, money, times
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class EquityRatioSpec(RuleSpec):
@@ -39,19 +41,19 @@ class EquityRatio(RuleKind[EquityRatioSpec]):
 
     spec_model: ClassVar = EquityRatioSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         a, t = m.cells(self)
         share = m.population(a) / float(m.inputs.population.sum())
         bound = m.national_total(t) * (m.dated(self.spec.rho, t) * share)
         year = m.year(t)
         m.constrain(self, (m.code(a), year), m.total(a, t), "<=", bound, area=a, year=year)
 
-    def national_per_head(self, settlement: Any) -> pd.Series:
+    def national_per_head(self, settlement: AllocationTables) -> pd.Series:
         """N[t] / P by year, over every recipient area."""
         national = settlement.area_year_totals()["amount_gbp"].groupby(level="year").sum()
         return national / float(settlement.areas["population"].sum())
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
         rho = expand(self.spec.rho, settlement.years)
@@ -60,7 +62,7 @@ class EquityRatio(RuleKind[EquityRatioSpec]):
         bound = years.map(rho).to_numpy(dtype=float) * covered["population"] * average
         return RuleCheck.from_shortfall(self, covered["amount_gbp"] - bound, covered["amount_gbp"])
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         population = settlement.areas["population"]
         average = self.national_per_head(settlement)
         rho = expand(self.spec.rho, settlement.years)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,9 @@ from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class FloorSpec(RuleSpec):
@@ -58,7 +60,7 @@ class Floor(RuleKind[FloorSpec]):
                 out[y] = phi[y]
         return out
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         a, t = m.cells(self)
         inflation = dict(zip(m.years, m.inputs.inflation.tolist(), strict=True))
         factor = self.factors(m.years_for(self), inflation, m.scenario.amounts)
@@ -69,7 +71,7 @@ class Floor(RuleKind[FloorSpec]):
         year = m.year(t)
         m.constrain(self, (m.code(a), year), lhs, ">=", previous * f, area=a, year=year)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
         factor = self.factors(settlement.years, settlement.inflation, settlement.scenario.amounts)
@@ -80,7 +82,7 @@ class Floor(RuleKind[FloorSpec]):
             now, before = covered["amount_gbp"], covered["previous_gbp"]
         return RuleCheck.from_shortfall(self, f * before - now, now)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         totals = settlement.area_year_totals()
         phi = expand(self.spec.phi, settlement.years)
         factor = self.factors(settlement.years, settlement.inflation, settlement.scenario.amounts)

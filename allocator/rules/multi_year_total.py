@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -12,7 +12,9 @@ from allocator.selectors import MAX_GBP
 from allocator.units import fy, fy_range, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class MultiYearTotalSpec(RuleSpec):
@@ -43,26 +45,26 @@ class MultiYearTotal(RuleKind[MultiYearTotalSpec]):
 
     spec_model: ClassVar = MultiYearTotalSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         budget = self.spec.budget
         t = m.year_indices(self)
         lhs = m.national_total_over(t, m.budget_index(budget))
         sense = "==" if self.spec.must_allocate else "<="
         m.constrain(self, (budget,), lhs, sense, self.spec.amount_gbp, budget=budget)
 
-    def total(self, settlement: Any) -> float:
+    def total(self, settlement: AllocationTables) -> float:
         """The settlement's total of the budget over the covered years, £."""
         alloc = settlement.allocations
         years = self.covered_years(settlement.years)
         mask = (alloc["budget"] == self.spec.budget) & alloc["year"].isin(years)
         return float(alloc.loc[mask, "amount_gbp"].sum())
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         over = self.total(settlement) - self.spec.amount_gbp
         shortfall = pd.Series([abs(over) if self.spec.must_allocate else over], index=[self.spec.budget])
         return RuleCheck.from_shortfall(self, shortfall, self.spec.amount_gbp)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         gbp = float(relaxation["relaxation_gbp"].sum())
         years = self.covered_years(settlement.years)
         # The relaxed settlement's own total is an amount at which the other rules can all be met.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,9 @@ from allocator.selectors import dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class NeighbourParitySpec(RuleSpec):
@@ -25,7 +28,7 @@ class NeighbourParitySpec(RuleSpec):
     """Largest per-head gap between neighbours, as a share of the national £ per head, in [0, 100]."""
 
 
-def neighbour_pairs(adjacency: pd.DataFrame, covered: Any) -> list[tuple[str, str]]:
+def neighbour_pairs(adjacency: pd.DataFrame, covered: Iterable[str]) -> list[tuple[str, str]]:
     """Adjacent pairs (a, b), a < b, with both areas covered; each pair once, sorted."""
     covered = set(covered)
     pairs = {
@@ -50,7 +53,7 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
 
     spec_model: ClassVar = NeighbourParitySpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         t = m.year_indices(self)
         people = float(m.inputs.population.sum())
         index = m.inputs.index()
@@ -71,7 +74,7 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
         m.constrain(self, (*key, "up"), up, "<=", 0.0, area=a, year=year)
         m.constrain(self, (*key, "down"), down, "<=", 0.0, area=b, year=year)
 
-    def _gaps(self, settlement: Any) -> pd.DataFrame:
+    def _gaps(self, settlement: AllocationTables) -> pd.DataFrame:
         """Per covered pair and year: the per-head gap, the national £ per head, and the population and
         total of the area on the larger side. Index (area_code, neighbour_code, year)."""
         totals = settlement.area_year_totals()
@@ -97,14 +100,14 @@ class NeighbourParity(RuleKind[NeighbourParitySpec]):
         both = (side_a["population"].to_numpy() > 0) & (side_b["population"].to_numpy() > 0)
         return out[both]
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         gaps = self._gaps(settlement)
         tau = expand(self.spec.tau, settlement.years)
         limit = gaps["national"] * np.array([tau[y] for y in gaps.index.get_level_values("year")])
         over = (gaps["gap"] - limit) * gaps["population"]  # £ of the larger side's total
         return RuleCheck.from_shortfall(self, over, gaps["total"])
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         gaps = self._gaps(settlement)
         tau = expand(self.spec.tau, settlement.years)
         out = {}

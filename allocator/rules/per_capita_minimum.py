@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pandas as pd
 
@@ -11,7 +11,9 @@ from allocator.selectors import MAX_PER_HEAD_GBP, dated, expand
 from allocator.units import fy, money, per_head
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class PerCapitaMinimumSpec(RuleSpec):
@@ -33,13 +35,13 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
 
     spec_model: ClassVar = PerCapitaMinimumSpec
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         a, t = m.cells(self)
         bound = m.dated(self.spec.mu_gbp_per_head, t) * m.population(a)
         year = m.year(t)
         m.constrain(self, (m.code(a), year), m.total(a, t), ">=", bound, area=a, year=year)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals = settlement.area_year_totals()
         covered = totals[self.covers(settlement, totals.index)]
         mu = expand(self.spec.mu_gbp_per_head, settlement.years)
@@ -47,7 +49,7 @@ class PerCapitaMinimum(RuleKind[PerCapitaMinimumSpec]):
         bound = m * covered["population"]
         return RuleCheck.from_shortfall(self, bound - covered["amount_gbp"], bound)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         population = settlement.areas["population"]
         mu = expand(self.spec.mu_gbp_per_head, settlement.years)
         out = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,9 @@ from allocator.selectors import MAX_GBP, dated, expand
 from allocator.units import fy, money, pct
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class RingFenceSpec(RuleSpec):
@@ -53,14 +56,14 @@ class RingFence(RuleKind[RingFenceSpec]):
 
     spec_model: ClassVar = RingFenceSpec
 
-    def bounds(self, years: list[int], envelope: Any) -> dict[int, float]:
+    def bounds(self, years: list[int], envelope: Callable[[int], float]) -> dict[int, float]:
         """R[s, t] for each of ``years``; ``envelope(year)`` gives the stream's budget envelope."""
         if self.spec.amount_gbp is not None:
             return expand(self.spec.amount_gbp, years)
         share = expand(self.spec.share, years)
         return {y: share[y] * envelope(y) for y in years}
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         stream = self.spec.stream
         budget = m.scenario.streams[stream].budget
         t = m.year_indices(self)
@@ -71,7 +74,7 @@ class RingFence(RuleKind[RingFenceSpec]):
         year = m.year(t)
         m.constrain(self, (stream, year), lhs, sense, bound, year=year, stream=stream, budget=budget)
 
-    def _totals(self, settlement: Any) -> tuple[pd.Series, pd.Series]:
+    def _totals(self, settlement: AllocationTables) -> tuple[pd.Series, pd.Series]:
         """The stream's total over covered areas and the bound, by covered year."""
         stream = self.spec.stream
         budget = settlement.scenario.streams[stream].budget
@@ -84,13 +87,13 @@ class RingFence(RuleKind[RingFenceSpec]):
         bound = self.bounds(years, lambda y: settlement.envelope(budget, y))
         return totals, pd.Series(bound, dtype=float).reindex(years)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         totals, bound = self._totals(settlement)
         miss = bound - totals if self.spec.sense == "min" else totals - bound
         miss.index = pd.MultiIndex.from_product([[self.spec.stream], miss.index], names=["stream", "year"])
         return RuleCheck.from_shortfall(self, miss, bound.to_numpy())
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         stream = self.spec.stream
         budget = settlement.scenario.streams[stream].budget
         _, bound = self._totals(settlement)

@@ -1,19 +1,22 @@
-"""Areas not on an integrated settlement keep each stream's baseline share of their total, +/- beta."""
+"""Areas not on an integrated settlement keep each stream's baseline share of their total, within a band
+of beta share points, or of beta times the share itself."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
-from allocator.units import fy, money, points
+from allocator.units import fy, money, pct, points
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class RingFencedMixSpec(RuleSpec):
@@ -21,7 +24,18 @@ class RingFencedMixSpec(RuleSpec):
 
     kind: Literal["ring_fenced_mix"] = "ring_fenced_mix"
     beta: float = Field(0.05, ge=0.0, le=1.0)
-    """Allowed departure from the baseline share, in share points (0.05 = five points), in [0, 1]."""
+    """Allowed departure from the baseline share, in [0, 1]: in share points (0.05 = five points) with
+    ``band: points``, or as a share of the baseline share itself (0.15 = within 15% of it) with
+    ``band: relative``."""
+    band: Literal["points", "relative"] = "points"
+    """How ``beta`` is read. ``points``: the same band for every stream, so a small stream can be cut to
+    nothing; ``relative``: each stream's band in proportion to its share, so every stream keeps most of
+    its money whatever its size."""
+
+    def bounds(self, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The lowest and highest share each baseline ``share`` may take."""
+        width = self.beta * share if self.band == "relative" else np.full_like(share, self.beta)
+        return share - width, share + width
 
 
 @register
@@ -29,10 +43,11 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
     """Ring-fenced mix: outside an integrated settlement (single pot), money stays in its streams.
 
     Math:
-        (sh[a, s] - beta) X[a, t] <= x[a, t, s] <= (sh[a, s] + beta) X[a, t]
+        (sh[a, s] - w[a, s]) X[a, t] <= x[a, t, s] <= (sh[a, s] + w[a, s]) X[a, t]
         for each covered area a that is not integrated, each covered year t and each stream s the area
-        is eligible for; sh[a, s] = base[a, s] / sum_s' base[a, s'] is the area's own baseline share.
-        A lower row with sh - beta <= 0 or an upper row with sh + beta >= 1 always holds and is left
+        is eligible for; sh[a, s] = base[a, s] / sum_s' base[a, s'] is the area's own baseline share
+        and the band is w = beta (``band: points``) or w = beta sh[a, s] (``band: relative``).
+        A lower row with sh - w <= 0 or an upper row with sh + w >= 1 always holds and is left
         out; areas with no baseline have no mix to keep and are left out.
 
     References:
@@ -42,8 +57,8 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
 
     spec_model: ClassVar = RingFencedMixSpec
 
-    def add(self, m: Any) -> None:
-        inp, beta = m.inputs, self.spec.beta
+    def add(self, m: ModelBuilder) -> None:
+        inp = m.inputs
         areas = m.area_indices(self)
         base_total = inp.base.sum(axis=1)
         areas = areas[~inp.integrated[areas] & (base_total[areas] > 0)]
@@ -52,13 +67,10 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
         a, t, s = (g.ravel() for g in np.meshgrid(areas, t, s, indexing="ij"))
         keep = m.eligible(a, s)
         a, t, s = a[keep], t[keep], s[keep]
-        sh = inp.base[a, s] / base_total[a]
+        low, high = self.spec.bounds(inp.base[a, s] / base_total[a])
         x, total = m.stream_amount(a, t, s), m.total(a, t)
         streams = np.array(m.streams, dtype=object)
-        for side, share, sense, rows in (
-            ("lo", sh - beta, ">=", sh - beta > 0),
-            ("hi", sh + beta, "<=", sh + beta < 1),
-        ):
+        for side, share, sense, rows in (("lo", low, ">=", low > 0), ("hi", high, "<=", high < 1)):
             i = np.nonzero(rows)[0]
             year = m.year(t[i])
             lhs = x.take(i) - total.take(i) * share[i]
@@ -73,7 +85,7 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
                 stream=streams[s[i]],
             )
 
-    def _misses(self, settlement: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def _misses(self, settlement: AllocationTables) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Below-lower and above-upper £ per covered (area_code, year, stream), and each row's X."""
         areas = settlement.areas
         keep = areas.index.isin(self.covered_areas(areas)) & ~areas["integrated"].astype(bool).to_numpy()
@@ -87,19 +99,26 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
         big_x = totals.reindex(pd.MultiIndex.from_frame(alloc[["area_code", "year"]])).to_numpy()
         shares = settlement.baseline_shares().stack()
         sh = shares.reindex(pd.MultiIndex.from_frame(alloc[["area_code", "stream"]])).to_numpy()
-        lo = np.where(sh - self.spec.beta > 0, (sh - self.spec.beta) * big_x - x.to_numpy(), 0.0)
-        hi = x.to_numpy() - (sh + self.spec.beta) * big_x
+        low, high = self.spec.bounds(sh)
+        lo = np.where(low > 0, low * big_x - x.to_numpy(), 0.0)
+        hi = x.to_numpy() - high * big_x
         return pd.Series(lo, index=x.index), pd.Series(hi, index=x.index), pd.Series(big_x, index=x.index)
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         lo, hi, big_x = self._misses(settlement)
         return RuleCheck.from_shortfall(self, np.maximum(lo, hi), big_x)
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         lo, hi, big_x = self._misses(settlement)
         miss = np.maximum(lo, hi).clip(lower=0.0)
-        # In the relaxed allocation, the largest departure from a baseline share is a beta that holds.
-        needed = (self.spec.beta + miss / big_x.where(big_x > 0)).fillna(0.0)
+        # In the relaxed allocation, the largest departure from a baseline share is a beta that holds
+        # (for a relative band, the departure as a share of the baseline share).
+        needed = miss / big_x.where(big_x > 0)
+        if self.spec.band == "relative":
+            shares = settlement.baseline_shares().stack()
+            sh = shares.reindex(needed.index.droplevel("year")).to_numpy()
+            needed = needed / np.where(sh > 0, sh, np.nan)
+        needed = (self.spec.beta + needed).fillna(0.0)
         out = {}
         for year, rows in relaxation.groupby("year"):
             year = int(year)
@@ -107,11 +126,14 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
             moved = max(lo[in_year].clip(lower=0.0).sum(), hi[in_year].clip(lower=0.0).sum())
             feasible = max(self.spec.beta, float(needed[in_year].max()) if in_year.any() else 0.0)
             feasible = math.ceil(round(feasible * 1000, 6)) / 1000  # rounded up: the shown value holds
+            relative = self.spec.band == "relative"
+            band = f"within {pct(self.spec.beta)} of" if relative else f"+/- {points(self.spec.beta)} of"
+            shown = pct(feasible) if relative else points(feasible)
             out[year] = (
-                f"stream mix '{self.rule_id}' (baseline shares +/- {100 * self.spec.beta:.1f} points) in "
+                f"stream mix '{self.rule_id}' ({band} baseline shares) in "
                 f"{fy(year)} needs {money(moved)} moved between streams beyond it "
                 f"({rows['area_code'].nunique()} areas; {money(rows['relaxation_gbp'].sum())} over its "
-                f"rows): feasible with beta >= {feasible:.3f} ({100 * feasible:.1f} points), or with those "
+                f"rows): feasible with beta >= {feasible:.3f} ({shown}), or with those "
                 "areas integrated"
             )
         return out
@@ -123,6 +145,11 @@ class RingFencedMix(RuleKind[RingFencedMixSpec]):
     example: ClassVar[dict[str, object]] = {"beta": 0.1}
 
     def requirement(self, scenario: Scenario) -> str:
+        if self.spec.band == "relative":
+            return (
+                "outside an integrated settlement, each stream's share of the area's funding stays within "
+                f"{pct(self.spec.beta)} of its baseline share, above or below{self.coverage(scenario)}"
+            )
         return (
             "outside an integrated settlement, each stream stays within "
             f"{points(self.spec.beta)} of its share of the area's baseline funding{self.coverage(scenario)}"

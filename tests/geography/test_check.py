@@ -8,7 +8,8 @@ import pytest
 from shapely.geometry import Polygon, box
 
 from allocator.errors import GeographyError
-from allocator.geography.check import check_geography_file, guess_code_column
+from allocator.geography.check import guess_code_column
+from allocator.geography.check_file import check_geography_file
 
 from .grids import CODES, grid_frame, write_boundaries
 

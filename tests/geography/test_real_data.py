@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from allocator.geography.check import check_geography_file
+from allocator.geography.check_file import check_geography_file
 from allocator.geography.derive import adjacency
 from allocator.geography.load import load_geography
 from allocator.scenario import load_scenario

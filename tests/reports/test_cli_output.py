@@ -17,7 +17,7 @@ from allocator.cli import main
 from allocator.cli_render import print_diagnosis, print_run_summary
 from allocator.reports.words import shadow_price_line
 from allocator.rules import make_rule
-from allocator.run_folder import write_run
+from allocator.run_outputs import write_run
 from tests.reports import small_settlement
 
 

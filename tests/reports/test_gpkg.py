@@ -11,7 +11,8 @@ import pyogrio
 import pytest
 
 from allocator.errors import InputError
-from allocator.reports.gpkg import SETTLEMENT_COLUMNS, read_geometry, write_gpkg
+from allocator.geography.polygons import read_geometry
+from allocator.reports.gpkg import SETTLEMENT_COLUMNS, write_gpkg
 from tests.reports import CODES, NAMES, YEARS, small_settlement
 
 

@@ -204,6 +204,35 @@ def test_inspect_shows_the_published_figures() -> None:
     assert "Funding figures: returned (this project)" in text
 
 
+def test_assumptions_are_labelled_as_such_everywhere(tmp_path: Path) -> None:
+    """Effects, response curves and weights are modelling assumptions: the explorer says so next to the
+    outcomes and lists the scenario's own assumptions; inspect and the workbook say so too."""
+    from openpyxl import load_workbook
+
+    from allocator.reports.excel import write_xlsx
+    from allocator.reports.words import ASSUMED
+
+    s = small_settlement()
+    listed = {
+        "effects": "a judgement, anchored on public health's 4:1 return",
+        "mission weights": "Green Book",
+    }
+    s = dataclasses.replace(s, scenario=s.scenario.model_copy(update={"assumptions": listed}))
+    site = write_report(s, tmp_path / "r").parent
+    index = _text((site / "index.html").read_text(encoding="utf-8"))
+    assert "Assumptions " + ASSUMED in index
+    assert "effects a judgement, anchored on public health's 4:1 return" in index
+    assert "mission weights Green Book" in index
+    area = _text((site / "areas" / "E06000001.html").read_text(encoding="utf-8"))
+    assert ASSUMED + " The assumptions, with their sources." in area
+    console = Console(record=True, width=100)
+    render_area(console, s, "E06000001")
+    assert "assumed: " + ASSUMED in " ".join(console.export_text().split())
+    write_xlsx(s, tmp_path / "s.xlsx")
+    rows = list(load_workbook(tmp_path / "s.xlsx", read_only=True)["Summary"].iter_rows(values_only=True))
+    assert ("assumption", "effects", listed["effects"]) in [tuple(r[:3]) for r in rows]
+
+
 # --- the waterfall and outcomes ----------------------------------------------------------------------
 
 

@@ -79,6 +79,36 @@ def test_mix_binds_in_covered_years_by_hand() -> None:
     assert settlement.verified
 
 
+def test_relative_band_binds_by_hand() -> None:
+    # band relative, beta 0.1: A1's growth_fund (baseline share 50%) stays within 45%-55% of its total.
+    # Each £ of A1's total then buys at best 0.55 * 4/3 K + 0.45 * 0.8 K = 1.0933 K; in A0 (75/25, so
+    # safety at least 22.5%) at best 0.775 * 2/3 K + 0.225 * 0.4 K = 0.6067 K: 550 growth_fund, 450 safety.
+    scenario = _scenario({"beta": 0.1, "band": "relative", "years": [2027]}, years=(2026, 2027))
+    settlement = solve(scenario, _geography(GVA, BASELINE))
+    assert settlement.summary["value"]["V"] == pytest.approx(
+        K * (4000 / 3 + 1000 * (0.55 * 4 / 3 + 0.45 * 0.8))
+    )
+    amounts = settlement.amounts()
+    assert amounts.loc[(A1, 2027), "growth_fund"] == pytest.approx(550.0, abs=0.01)
+    assert amounts.loc[(A1, 2027), "safety"] == pytest.approx(450.0, abs=0.01)
+    assert settlement.verified
+    # the same allocation breaks a 5% relative band, and the independent check says by how much
+    narrow = make_rule("mix", scenario.rules["mix"].model_copy(update={"beta": 0.05}))
+    result = narrow.check(settlement)
+    assert not result.passed
+    assert result.max_violation_gbp == pytest.approx(25.0, abs=0.01)  # 550 against 52.5% of 1,000
+
+
+def test_relative_band_reads_as_a_share_of_the_share() -> None:
+    scenario = _scenario({"beta": 0.15, "band": "relative"})
+    rule = make_rule("mix", scenario.rules["mix"])
+    assert "share of the area's funding stays within 15.0% of its baseline share" in rule.requirement(
+        scenario
+    )
+    points = make_rule("mix", _scenario({"beta": 0.15}).rules["mix"])
+    assert "within 15 points of its share" in points.requirement(scenario)
+
+
 def test_check_fails_on_a_broken_settlement() -> None:
     scenario, settlement = _mixed()
     rule = make_rule("mix", scenario.rules["mix"])
@@ -129,4 +159,4 @@ def test_infeasible_mix_is_diagnosed() -> None:
     # feasible: growth_fund's share 1,000 / 1,100 = 90.91% is 40.91 points above its baseline 50%,
     # shown rounded up (so that it holds) to 0.410
     assert "£680 moved" in row["explanation"]
-    assert "beta >= 0.410 (41.0 points)" in row["explanation"]
+    assert "beta >= 0.410 (41 points)" in row["explanation"]
