@@ -139,7 +139,8 @@ def test_coupling_rows_join_when_broken_and_the_bound_certifies() -> None:
     sol = decompose.solve_decomposed(lp, obj.cost, scenario.solver, 60)
     info = sol.extra["decomposition"]
     assert sol.status == "optimal"
-    assert sol.objective * obj.norm == pytest.approx(mono.objective, rel=REL)
+    # the bound is a certificate: every area's problem solved well within GAP, so the optimum is exact
+    assert sol.objective * obj.norm == pytest.approx(mono.objective, rel=1e-9)
     assert info["rows_added"] > 0
     assert info["bound_gap"] <= decompose.GAP * max(1.0, abs(sol.objective))
     act = m.asm.activity(sol.x)

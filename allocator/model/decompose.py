@@ -162,7 +162,7 @@ class _Rounds:
             master.add_rows(rows)
             got = self._price(_adjustment(split, _valid(self.lp, prices)), 2, None)
             master.add_plans(np.arange(split.n_areas), got[1], got[2])
-        phase, partial = 1, None
+        phase, partial, last = 1, None, -np.inf
         master.set_phase(1)
         while True:
             info["rounds"] += 1
@@ -197,8 +197,7 @@ class _Rounds:
                     continue
             info["plans_dropped"] += master.drop_plans(KEEP_PLANS * master.n_rows)
             pi, mu = master.prices()
-            adj = _adjustment(split, _valid(self.lp, pi))
-            priced = self._price(adj, phase, partial)
+            priced = self._price(_adjustment(split, _valid(self.lp, pi)), phase, partial)
             if priced is None:
                 return self._stop("infeasible")
             value, true, x_if = priced
@@ -230,9 +229,12 @@ class _Rounds:
                         "optimal", None, None, objective, 0.0, info["rounds"], extra={"decomposition": info}
                     )
             master.add_plans(better, true[better], x_if)
-            # price only the areas still gaining once they are few; everyone again when they stop
-            few = phase == 2 and 0 < len(better) < PARTIAL * split.n_areas
+            # price only the areas still gaining once they are few; everyone again when they stop, or
+            # when their plans stop raising the coordinator's value (only a full round can end the solve)
+            stalled = partial is not None and objective <= last + GAP * max(1.0, abs(objective))
+            few = phase == 2 and 0 < len(better) < PARTIAL * split.n_areas and not stalled
             partial = better if few else None
+            last = objective
 
     def _price(self, adj: np.ndarray, phase: int, blocks: np.ndarray | None):
         t, c = time.perf_counter(), time.process_time()

@@ -45,6 +45,9 @@ class Master:
             "presolve": "off",
             # new plans leave the last basis primal feasible: primal simplex goes on from it
             "simplex_strategy": 4,
+            # below the gain at which a plan counts as better (decompose.GAP): a plan HiGHS would
+            # leave out as not improving would otherwise be proposed again and again
+            "dual_feasibility_tolerance": 1e-10,
         }.items():
             _check(self.h.setOptionValue(name, value))
         self.n_areas = split.n_areas

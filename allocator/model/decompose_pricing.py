@@ -112,7 +112,15 @@ class _Batch:
         start = d.start[self.r0 : self.r1 + 1]
         with quiet_stdout():
             h = highspy.Highs()
-        for name, value in {"output_flag": False, "threads": self.threads, "presolve": "off"}.items():
+        options = {
+            "output_flag": False,
+            "threads": self.threads,
+            "presolve": "off",
+            # the bound sums every area's best value: each must be optimal well within the gap at
+            # which the solve stops (decompose.GAP), or the bound falls short and ends it early
+            "dual_feasibility_tolerance": 1e-10,
+        }
+        for name, value in options.items():
             h.setOptionValue(name, value)
         status = h.passModel(
             n_cols,
