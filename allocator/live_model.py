@@ -35,7 +35,7 @@ from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.inputs import build_inputs
 from allocator.model.objective import Objective, add_deviations, objective
-from allocator.model.solve import Deadline, SolveReport, Status, raise_for, row_table, solve_lp, uses_highspy
+from allocator.model.solve import Deadline, SolveReport, Status, live_model, raise_for, row_table, solve_lp
 from allocator.progress import Progress
 from allocator.results import Solved, make_settlement
 from allocator.scenario_layers import Overrides
@@ -239,8 +239,8 @@ class Model:
         x = None
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
-                if uses_highspy(sc.solver) and self._live is None:
-                    self._live = HighsModel(self.m.asm.lp(), self.objective.cost, sc.solver)
+                if self._live is None:
+                    self._live = live_model(self.m.asm.lp(), self.objective.cost, sc.solver)
                 report, sol = solve_lp(
                     self.m.asm.lp(), self.objective, sc.solver, deadline, self._live, warm=warm
                 )

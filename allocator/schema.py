@@ -53,6 +53,7 @@ __all__ = [
 
 MAX_TIME_LIMIT_S = 7 * 24 * 3600.0
 MAX_THREADS = 256
+MAX_WORKERS = 64
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _OWN_OPTIONS = {"time_limit", "threads", "random_seed", "mip_rel_gap"}
 
@@ -169,6 +170,13 @@ class SolverSpec(Strict):
     """How HiGHS gets the LP: ``highspy`` passes the assembled matrix straight to it and keeps the model
     alive for re-solves; ``pulp`` goes through PuLP's objects (slower; for comparison). CBC always goes
     through PuLP."""
+    method: Literal["monolithic", "decomposed", "auto"] = "auto"
+    """How each LP is solved: ``monolithic`` (one solver model of the whole LP), ``decomposed`` (by
+    area: a coordinator over the rows that couple areas and one small problem per area, HiGHS only;
+    docs/model.md, section 9), or ``auto``: decomposed from 1,500 recipient areas up (the measured
+    break-even, docs/performance.md), monolithic below."""
+    workers: int = Field(1, ge=1, le=MAX_WORKERS)
+    """Processes the decomposed method spreads the areas' problems over (this one included), 1 to 64."""
     time_limit_s: float = Field(600.0, gt=0, le=MAX_TIME_LIMIT_S)
     """Time budget of the whole solve, in seconds, in (0, 604800] (a week): the scenario's own solve,
     the formula allocation and, for an infeasible scenario, the elastic diagnosis together (exit 4 when
@@ -198,6 +206,14 @@ class SolverSpec(Strict):
                     f"option {name!r} is not allowed: it touches files or is set by a field of solver"
                 )
         return v
+
+    @model_validator(mode="after")
+    def _decomposed_on_highs(self) -> SolverSpec:
+        if self.method == "decomposed" and (self.name, self.interface) != ("highs", "highspy"):
+            raise ValueError(
+                "method 'decomposed' runs on HiGHS through highspy (name: highs, interface: highspy)"
+            )
+        return self
 
 
 # --- the scenario ----------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ def main() -> None:
     timings = settlement.timings
     out.update(solve_s=timings["solve_s"], formula_s=timings["formula_s"], tables_s=timings["tables_s"])
     out["formula_method"] = settlement.summary["solve"]["formula_method"]
+    out["algorithm"] = settlement.summary["solve"]["algorithm"]
+    out["objective"] = settlement.summary["solve"]["objective"]
     t0 = time.perf_counter()
     settlement.verify()
     out["verify_s"] = time.perf_counter() - t0

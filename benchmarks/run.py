@@ -12,6 +12,8 @@ Usage:
     python benchmarks/run.py                          # every case, 3 runs (1 at 3,500 and 35,000)
     python benchmarks/run.py --cases default uk --repeat 5
     python benchmarks/run.py --no-shipped             # the current code only
+    python benchmarks/run.py --no-shipped --cases uk 3500 35000 --methods monolithic decomposed
+                                                      # one LP against the decomposition by area
 Writes benchmarks/results/results.json and prints the tables.
 """
 
@@ -107,7 +109,7 @@ def _run(cmd: list[str], cwd: Path, cap: float, env: dict) -> dict:
     return out
 
 
-def run_case(name: str, repeat: int, shipped: Path | None) -> dict:
+def run_case(name: str, repeat: int, shipped: Path | None, methods: list[str] | None = None) -> dict:
     case = CASES[name]
     runs = case.get("runs", repeat)
     cap = CAP_S[name]
@@ -117,10 +119,14 @@ def run_case(name: str, repeat: int, shipped: Path | None) -> dict:
         args += ["--geo", str(_geo(case["geo"]))]
     limit = ["--set", f"solver.time_limit_s={cap - 60}"]
     ipm = ["--set", "solver.algorithm=ipm"] if name in ("3500", "35000") else []
-    new = [
-        _run([sys.executable, str(HERE / "case.py"), *args, *limit, *ipm], ROOT, cap, env)
-        for _ in range(runs)
-    ]
+    new = []
+    for method in methods or [None]:
+        if method == "monolithic" and name == "35000":
+            continue  # one national LP of 5 million rows: not solved on these machines (performance.md)
+        how = ["--set", f"solver.method={method}"] if method else []
+        for _ in range(runs):
+            got = _run([sys.executable, str(HERE / "case.py"), *args, *limit, *ipm, *how], ROOT, cap, env)
+            new.append({**got, "method": method or "auto"})
     old = []
     if shipped is not None and case.get("shipped", True):
         old_env = {**os.environ, "PYTHONPATH": str(shipped)}
@@ -136,6 +142,42 @@ def run_case(name: str, repeat: int, shipped: Path | None) -> dict:
         ]
         old = [_run(cmd, shipped, cap, old_env) for _ in range(runs)]
     return {"case": name, "label": case["label"], "new": new, "shipped": old}
+
+
+def methods_table(results: list[dict]) -> str:
+    """Monolithic against decomposed, side by side: medians per case and method, and whether the two
+    reached the same optimum (relative difference of the objective)."""
+    lines = [
+        "| case | method | build s | solve s | formula s (how) | verify s | total s | peak MB | objective |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        by = {}
+        for x in r["new"]:
+            by.setdefault(x["method"], []).append(x)
+        optimum = {}
+        for method, runs in by.items():
+            ok = [x for x in runs if x.get("status") == "optimal"]
+            if not ok:
+                why = runs[0].get("message", "")
+                lines.append(
+                    f"| {r['label']} | {method} | {_fmt(runs[0].get('build_s'))} | {why} | | | "
+                    f"{_fmt(runs[0].get('total_s') or runs[0].get('wall_s'))}+ | {_fmt(runs[0].get('peak_mb'), 0)} | |"
+                )
+                continue
+            optimum[method] = ok[0]["objective"]
+            f = ok[0]
+            lines.append(
+                f"| {r['label']} | {method} | {_fmt(_median(ok, 'build_s'))} | "
+                f"{_fmt(_median(ok, 'solve_s'))} | {_fmt(_median(ok, 'formula_s'))} ({f['formula_method']}) | "
+                f"{_fmt(_median(ok, 'verify_s'))} | {_fmt(_median(ok, 'total_s'))} | "
+                f"{_fmt(_median(ok, 'peak_mb'), 0)} | {f['objective']:,.6f} |"
+            )
+        if len(optimum) > 1:
+            values = list(optimum.values())
+            gap = (max(values) - min(values)) / max(1.0, abs(values[0]))
+            lines.append(f"| {r['label']} | same optimum | relative difference {gap:.1e} | | | | | | |")
+    return "\n".join(lines)
 
 
 def _median(runs: list[dict], key: str) -> float | None:
@@ -207,6 +249,12 @@ def main() -> None:
         "--shipped", default=None, help="git revision of the shipped code (default: merge-base with main)"
     )
     p.add_argument("--no-shipped", action="store_true")
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        choices=["monolithic", "decomposed", "auto"],
+        help="solve each case with these solver.method values, side by side (monolithic is skipped at 35,000)",
+    )
     args = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     shipped = None
@@ -220,7 +268,7 @@ def main() -> None:
         shipped = _shipped(rev) if rev else None
     results = []
     for name in args.cases:
-        results.append(run_case(name, args.repeat, shipped))
+        results.append(run_case(name, args.repeat, shipped, args.methods))
         print(json.dumps(results[-1]), flush=True)
     meta = {
         "date": date.today().isoformat(),
@@ -233,6 +281,9 @@ def main() -> None:
         f"\n{meta['date']} {meta['time']}, {meta['machine']}, Python {meta['python']}; medians of the runs\n"
     )
     print(tables(results))
+    if args.methods:
+        print()
+        print(methods_table(results))
 
 
 if __name__ == "__main__":

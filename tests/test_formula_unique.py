@@ -117,6 +117,7 @@ ALGORITHMS = {
     "ipm": {"solver": {"algorithm": "ipm"}},
     "ipm without crossover": {"solver": {"algorithm": "ipm", "options": {"run_crossover": "off"}}},
     "cbc": {"solver": {"name": "cbc"}},
+    "by area": {"solver": {"method": "decomposed"}},
 }
 
 

@@ -46,6 +46,10 @@ class LP:
     row_names: Callable[[], list[str]]
     cols: np.ndarray | None = None
     rows: np.ndarray | None = None
+    col_area: np.ndarray | None = None
+    """Area index of each column (-1: none); what a decomposition by area splits on."""
+    row_area: np.ndarray | None = None
+    """Area index of each row (-1: none)."""
 
 
 @dataclass
@@ -282,6 +286,8 @@ class Assembly:
             hi,
             self.column_names,
             self.row_names,
+            col_area=self.col_area(),
+            row_area=self.row_area(),
         )
 
     def restrict(self, keep: np.ndarray, known: np.ndarray) -> LP:
@@ -324,6 +330,8 @@ class Assembly:
             lambda: [all_rows()[i] for i in rows],
             cols,
             rows,
+            self.col_area()[cols],
+            self.row_area()[rows],
         )
 
     def activity(self, x: np.ndarray) -> np.ndarray:

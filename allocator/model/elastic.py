@@ -85,7 +85,7 @@ def spread(m: ModelBuilder, x: np.ndarray, deadline: Deadline) -> np.ndarray:
     # the row's size at the first-stage solution: its constant, or half the sum of its terms
     terms = np.bincount(row[keep], weights=np.abs(val[keep] * x[col[keep]]), minlength=asm.n_rows) / 2
     worst = asm.add_columns("max_relative_relaxation", 0.0, math.inf, n=1)[0]
-    blocks = []
+    blocks, areas = [], []
     for b in m.rule_blocks():
         if b.slack is None:
             continue
@@ -96,8 +96,11 @@ def spread(m: ModelBuilder, x: np.ndarray, deadline: Deadline) -> np.ndarray:
         coef = np.concatenate([np.ones((len(ok), k)), -size[ok, None]], axis=1)
         n = len(ok)
         blocks.append(Terms(n, np.repeat(np.arange(n), k + 1), cols.ravel(), coef.ravel()))
+        # each row keeps its rule row's area, so a solve by area finds it among that area's rows
+        areas.append(b.area[ok] if b.area is not None else np.full(n, -1))
     spread_rows = stack(blocks)
-    m.define("spread", spread_rows, (np.arange(spread_rows.n),), None, "<=")
+    area = np.concatenate(areas) if areas else np.zeros(0, dtype=np.int64)
+    m.define("spread", spread_rows, (np.arange(spread_rows.n),), area, "<=")
     cap = Terms(1, np.zeros(len(slack), dtype=np.int64), slack, np.ones(len(slack)), -(total + 1e-6))
     m.define("total_relaxation", cap, (0,), None, "<=")
     cost = np.zeros(asm.n_cols)

@@ -28,10 +28,10 @@ import numpy as np
 from allocator.model.build import ModelBuilder
 from allocator.model.formula import FormulaAllocation, relaxed_formula, split_streams
 from allocator.model.formula_rows import RuleRows
-from allocator.model.highs_backend import HighsModel, Solution
+from allocator.model.highs_backend import Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
-from allocator.model.solve import Deadline, Status, raise_for, row_table, solve_lp, uses_highspy
+from allocator.model.solve import Deadline, Status, live_model, raise_for, row_table, solve_lp, uses_highspy
 from allocator.schema import SolverSpec
 
 WHAT = "solving the formula allocation"
@@ -145,7 +145,7 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         cost[f.dev[:, t].ravel()] = -1.0
         mine = f.col_t[f.slack] == t
         cost[f.slack[mine]] = -f.multiple[mine]
-        live = HighsModel(lp, cost[lp.cols], spec) if uses_highspy(spec) else None
+        live = live_model(lp, cost[lp.cols], spec)
         report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
         if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
             raise _NoAllocation
@@ -157,8 +157,11 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         duals[lp.rows[in_year]] = sol.dual[in_year]
         distance = -sol.objective
         # stage 2: nearest R, the distance capped at its optimum
-        # CBC's solution comes back through a file with 8 or so digits: its optimum is known less exactly
-        cap = distance + (1e-7 + 1e-10 * abs(distance) if live is not None else 1e-6 + 1e-7 * abs(distance))
+        # CBC's solution comes back through a file with 8 or so digits: its optimum is known less exactly.
+        # HiGHS's, in one model or by area, is exact: a looser cap would let the allocation move (£300 at
+        # national scale), so the formula would depend on how the LP was solved
+        exact = uses_highspy(spec)
+        cap = distance + (1e-7 + 1e-10 * abs(distance) if exact else 1e-6 + 1e-7 * abs(distance))
         m.asm.set_rhs(f.cap_rows[t : t + 1], cap)
         cost = np.zeros(n_cols)
         weight = _distinct(m, in_t) / (r_t + 1e-3 * max(float(r_t.mean()), 1e-6))

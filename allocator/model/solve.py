@@ -1,8 +1,9 @@
 """Solve an assembled LP with the scenario's solver; normalise the status; read rows' duals and slacks.
 
 HiGHS (the default) gets the matrix directly (``highs_backend``); CBC, and HiGHS with
-``solver.interface: pulp``, get it through PuLP (``pulp_backend``). Both return a ``Solution`` in the
-assembly's order, so everything after the solve is the same whichever ran.
+``solver.interface: pulp``, get it through PuLP (``pulp_backend``). A large LP (``solver.method``) is
+solved by area instead (``decompose``). All return a ``Solution`` in the assembly's order, so
+everything after the solve is the same whichever ran.
 
 Every solve of a run shares one time budget, ``solver.time_limit_s`` (a :class:`Deadline`): the
 scenario's own solve, the formula's, and the elastic diagnosis's each get what is left of it.
@@ -83,6 +84,23 @@ def uses_highspy(spec: SolverSpec) -> bool:
     return spec.name == "highs" and spec.interface == "highspy"
 
 
+def decomposes(lp: LP, spec: SolverSpec) -> bool:
+    """Whether ``lp`` is solved by area: ``solver.method``, and for ``auto`` the number of areas."""
+    from allocator.model.decompose import AUTO_AREAS, area_count
+
+    if spec.method == "auto":
+        return uses_highspy(spec) and area_count(lp) >= AUTO_AREAS
+    return spec.method == "decomposed"
+
+
+def live_model(lp: LP, cost: np.ndarray, spec: SolverSpec) -> HighsModel | None:
+    """The live HiGHS model an LP is solved in and re-solved from (None where there is none: another
+    solver or interface, or an LP solved by area)."""
+    if not uses_highspy(spec) or decomposes(lp, spec):
+        return None
+    return HighsModel(lp, cost, spec)
+
+
 def solve_lp(
     lp: LP,
     obj: Objective,
@@ -97,7 +115,11 @@ def solve_lp(
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
-    if uses_highspy(spec):
+    if decomposes(lp, spec):
+        from allocator.model.decompose import solve_decomposed
+
+        sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining())
+    elif uses_highspy(spec):
         live = live or HighsModel(lp, obj.cost, spec)
         sol = live.solve(deadline.remaining(), warm=warm)
         if sol.status == "infeasible":
@@ -111,7 +133,7 @@ def solve_lp(
         objective,
         spec.name,
         solver_version(spec),
-        spec.algorithm,
+        "decomposed" if "decomposition" in sol.extra else spec.algorithm,
         sol.seconds,
         sol.message,
         sol.iterations,

@@ -1,0 +1,237 @@
+"""Solving by area (``solver.method: decomposed``) gives the monolithic optimum and a verified settlement:
+for every rule kind alone, for scenarios with every kind at once (neighbour parity tight enough to bind,
+a ring-fence, soft and hard rules), in worker processes, for the formula where it needs an LP, and for
+an infeasible scenario, whose elastic diagnosis names the same rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import allocator as al
+from allocator.engine import build_model
+from allocator.model import decompose
+from allocator.model.decompose_split import split_by_area
+from allocator.model.formula_allocation import formula_allocation
+from allocator.model.inputs import build_inputs
+from allocator.model.objective import objective
+from allocator.model.solve import Deadline, solve_lp
+from allocator.rules import KINDS
+from tests.conftest import tiny_geography, tiny_scenario
+from tests.rules.test_rules_contract import _generic
+
+REL = 1e-7
+"""The scenario's optimum, decomposed against monolithic, relative (the contract asks 1e-6)."""
+
+
+def _every_kind(
+    n: int, seed: int, parity: dict, years: int = 3, people: float = 1.0
+) -> tuple[al.Scenario, object]:
+    """``n`` areas in a row, three streams in two budgets, every rule kind at once; baselines of £6-12
+    per head a stream, envelopes 4% above the baseline and growing 3% a year; 10 to 20 residents an
+    area, times ``people``."""
+    rng = np.random.default_rng(seed)
+    population = people * rng.integers(10, 20, n).astype(float)
+    streams = ("growth_fund", "safety", "housing")
+    baseline = {s: (population * rng.uniform(6.0, 12.0, n)).round(1) for s in streams}
+    resource = 1.04 * float(baseline["growth_fund"].sum() + baseline["safety"].sum())
+    capital = 1.04 * float(baseline["housing"].sum())
+    first = 2026
+    grow = [1.03**t for t in range(years)]
+    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 150.0}
+    scenario = tiny_scenario(
+        {
+            "years": list(range(first, first + years)),
+            "envelopes": {
+                "resource": {str(first + t): resource * g for t, g in enumerate(grow)},
+                "capital": {str(first + t): capital * g for t, g in enumerate(grow)},
+            },
+            "streams": {
+                "growth_fund": stream,
+                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
+                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
+            },
+            "rules": {
+                "resource_envelope": {"kind": "envelope", "budget": "resource", "must_allocate": True},
+                "capital_envelope": {"kind": "envelope", "budget": "capital"},
+                "capital_total": {
+                    "kind": "multi_year_total",
+                    "budget": "capital",
+                    "amount_gbp": 0.99 * capital * sum(grow),
+                    "must_allocate": True,
+                },
+                "guarantee": {"kind": "floor", "phi": 0.97},
+                "pace": {"kind": "ceiling", "gamma": 0.25},
+                "minimum": {"kind": "per_capita_minimum", "mu_gbp_per_head": 5.0},
+                "mix": {"kind": "ring_fenced_mix", "beta": 0.15},
+                "cap": {"kind": "equity_ratio", "rho": 1.4},
+                "safety_fence": {"kind": "ring_fence", "stream": "safety", "share": 0.45},
+                "parity": {"kind": "neighbour_parity", **parity},
+                "balance": {"kind": "capital_share", "lo": 0.1, "hi": 0.5},
+                "towards_formula": {"kind": "convergence", "kappa": 0.2, "mode": "soft"},
+            },
+        }
+    )
+    geography = tiny_geography(
+        population.tolist(),
+        {s: v.tolist() for s, v in baseline.items()},
+        indicators={"gva": rng.integers(25, 45, n).astype(float).tolist()},
+        integrated=(rng.random(n) < 0.3).tolist(),
+    )
+    return scenario, geography
+
+
+def _decomposed(scenario: al.Scenario, **solver) -> al.Scenario:
+    return scenario.with_overrides(
+        {"solver.method": "decomposed", **{f"solver.{k}": v for k, v in solver.items()}}
+    )
+
+
+def _same(a: al.Settlement, b: al.Settlement) -> None:
+    assert a.verified
+    assert b.verified
+    assert a.verification["passed"].all()
+    assert a.summary["value"]["V"] == pytest.approx(b.summary["value"]["V"], rel=REL)
+    assert a.summary["solve"]["objective"] == pytest.approx(b.summary["solve"]["objective"], rel=REL)
+    # the formula's allocation (by LP where the rules hold it from the relaxed formula) does not depend
+    # on how the scenario's LP is solved: the contract asks £1
+    assert a.summary["value"]["V_formula"] == pytest.approx(b.summary["value"]["V_formula"], rel=REL)
+    assert _formula_totals(a) == pytest.approx(_formula_totals(b), abs=1.0)
+
+
+def _formula_totals(s: al.Settlement) -> np.ndarray:
+    return s.area_year_totals()["formula_allocation_gbp"].to_numpy()
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_rule_kind_alone(kind: str) -> None:
+    for mode in ("hard", "soft"):
+        scenario, geography = _generic(kind, mode)
+        monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
+        decomposed = al.solve(_decomposed(scenario), geography)
+        assert decomposed.summary["solve"]["algorithm"] == "decomposed"
+        _same(decomposed, monolithic)
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "parity"),
+    [
+        (12, 1, {"tau": 0.3}),
+        (25, 2, {"tau": 0.1, "mode": "soft"}),
+        (40, 3, {"tau": 0.2}),
+    ],
+    ids=["12-hard", "25-soft-tight", "40-hard"],
+)
+def test_every_rule_kind_at_once(n: int, seed: int, parity: dict) -> None:
+    scenario, geography = _every_kind(n, seed, parity)
+    monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
+    _same(al.solve(_decomposed(scenario), geography), monolithic)
+
+
+def test_coupling_rows_join_when_broken_and_the_bound_certifies() -> None:
+    """Solved directly: the tight parity rows enter the coordinator, the Lagrangian bound meets its
+    value, and the answer meets every row of the LP."""
+    scenario, geography = _every_kind(30, 4, {"tau": 0.1})
+    m = build_model(build_inputs(scenario, geography))
+    obj = objective(m, "mission_value")
+    lp = m.asm.lp()
+    mono, _ = solve_lp(lp, obj, scenario.solver.model_copy(update={"method": "monolithic"}), Deadline(60))
+    sol = decompose.solve_decomposed(lp, obj.cost, scenario.solver, 60)
+    info = sol.extra["decomposition"]
+    assert sol.status == "optimal"
+    # the bound is a certificate: every area's problem solved well within GAP, so the optimum is exact
+    assert sol.objective * obj.norm == pytest.approx(mono.objective, rel=1e-9)
+    assert info["rows_added"] > 0
+    assert info["bound_gap"] <= decompose.GAP * max(1.0, abs(sol.objective))
+    act = m.asm.activity(sol.x)
+    lo, hi = m.asm.row_bounds()
+    assert (act >= lo - 1e-6).all()
+    assert (act <= hi + 1e-6).all()
+    assert (sol.x >= lp.col_lower - 1e-9).all()
+    assert (sol.x <= lp.col_upper + 1e-9).all()
+
+
+def test_split_classifies_rows_and_columns() -> None:
+    scenario, geography = _every_kind(6, 5, {"tau": 0.5})
+    m = build_model(build_inputs(scenario, geography))
+    split = split_by_area(m.asm.lp())
+    kinds = {b.kind: b for b in m.asm.rows}
+    by_name = {b.name: b for b in m.asm.rows}
+    local = np.zeros(m.asm.n_rows, dtype=bool)
+    local[split.local_rows] = True
+
+    def rows(block):
+        return np.arange(block.start, block.start + block.n)
+
+    for name in ("def_X", "guarantee", "pace", "minimum", "mix", "balance", "towards_formula"):
+        assert local[rows(by_name[name])].all(), name
+    for name in ("def_N", "resource_envelope", "capital_total", "safety_fence", "cap", "parity"):
+        assert not local[rows(by_name[name])].any(), name
+    lazy = dict(zip(split.coupling_rows.tolist(), split.lazy.tolist(), strict=True))
+    assert all(lazy[r] for r in rows(kinds["equity_ratio"]))  # one area's row reading the national total
+    assert not any(lazy[r] for r in rows(by_name["def_N"]))  # national rows are always in
+    assert split.n_areas == 6
+    assert set(split.master_cols.tolist()) >= set(m.N_col.ravel().tolist())
+
+
+def test_worker_processes_give_the_same_answer() -> None:
+    scenario, geography = _every_kind(25, 6, {"tau": 0.2})
+    one = al.solve(_decomposed(scenario), geography)
+    two = al.solve(_decomposed(scenario, workers=2), geography)
+    _same(two, one)
+
+
+@pytest.mark.parametrize("people", [1.0, 1e5], ids=["tiny", "national"])
+def test_the_formula_lp_by_area(people: float) -> None:
+    """Tight parity holds the formula away from its relaxed form: its year-by-year LPs are solved by
+    area too, and give the monolithic formula allocation to £1 in every area, year and stream, also
+    at a national settlement's scale (£bn; the model works in £100,000s)."""
+    scenario, geography = _every_kind(20, 7, {"tau": 0.05, "mode": "soft"}, years=2, people=people)
+    scenario = scenario.with_overrides({"objective.mode": "formula"})
+    monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
+    decomposed = al.solve(_decomposed(scenario), geography)
+    assert monolithic.summary["solve"]["formula_method"] == "lp"
+    assert decomposed.verified
+    inputs = build_inputs(scenario, geography)
+    found = {
+        method: formula_allocation(
+            inputs, scenario.solver.model_copy(update={"method": method}), Deadline(60)
+        ).x
+        for method in ("monolithic", "decomposed")
+    }
+    assert found["monolithic"].sum() > 1e9 * (people > 1)
+    np.testing.assert_allclose(found["decomposed"], found["monolithic"], rtol=0, atol=1.0)
+    totals = decomposed.totals(["area_code", "year"])["amount_gbp"].to_numpy()
+    expected = monolithic.totals(["area_code", "year"])["amount_gbp"].to_numpy()
+    assert totals == pytest.approx(expected, abs=1.0)
+
+
+def test_an_infeasible_scenario_gets_the_same_diagnosis() -> None:
+    scenario, geography = _every_kind(15, 8, {"tau": 0.5})
+    scenario = scenario.with_overrides({"rules.guarantee.phi": 1.3})  # 30% more a year: beyond the envelope
+    diagnoses = {}
+    for method in ("monolithic", "decomposed"):
+        with pytest.raises(al.InfeasibleError) as info:
+            al.solve(scenario.with_overrides({"solver.method": method}), geography)
+        diagnoses[method] = info.value.diagnosis
+    mono, dec = diagnoses["monolithic"], diagnoses["decomposed"]
+    assert "guarantee" in set(dec["rule_id"])
+    assert set(dec["rule_id"]) == set(mono["rule_id"])
+    # the least total relaxation is the elastic LP's optimum: the same whichever way it is solved
+    assert dec["relaxation_gbp"].sum() == pytest.approx(mono["relaxation_gbp"].sum(), rel=1e-6)
+    assert dec["explanation"].str.contains("feasible with").any()
+
+
+def test_auto_decomposes_from_the_break_even(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario, geography = _every_kind(8, 9, {"tau": 0.5})
+    assert scenario.solver.method == "auto"
+    assert al.solve(scenario, geography).summary["solve"]["algorithm"] == "simplex"
+    monkeypatch.setattr(decompose, "AUTO_AREAS", 8)
+    assert al.solve(scenario, geography).summary["solve"]["algorithm"] == "decomposed"
+
+
+def test_decomposed_needs_highs_through_highspy() -> None:
+    with pytest.raises(ValueError, match="method 'decomposed' runs on HiGHS"):
+        tiny_scenario({"solver": {"name": "cbc", "method": "decomposed"}})
+    with pytest.raises(ValueError, match="method 'decomposed' runs on HiGHS"):
+        tiny_scenario({"solver": {"interface": "pulp", "method": "decomposed"}})
