@@ -221,8 +221,12 @@ class Assembly:
     def renumber(self, block: RowBlock, rhs: np.ndarray, coef: np.ndarray) -> None:
         """Give one of this assembly's blocks new numbers (right-hand sides and coefficients, same rows
         and columns)."""
+        same_matrix = np.array_equal(block.coef, coef)
         block.rhs, block.coef = rhs, coef
-        self._cache.clear()
+        if same_matrix:  # right-hand sides only (an envelope): the matrix made before still holds
+            self._cache.pop("row_bounds", None)
+        else:
+            self._cache.clear()
 
     # --- what the emitters read --------------------------------------------------------------------
 

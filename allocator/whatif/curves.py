@@ -20,13 +20,20 @@ import io
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from allocator.whatif.settlement_set import SettlementSet
 from allocator.whatif.variants import scenario_value
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from allocator.reports.html_kit import Cell, Markup
+    from allocator.schema import Scenario
 
 OPTIMISED, FORMULA, PRICE, RATIO, BELOW = "#1b4f72", "#a04000", "#196f3d", "#6c3483", "#7b7d7d"
 
@@ -66,7 +73,7 @@ def _price(result: SettlementSet, key: str, variant: int) -> float:
     return price_of(result.scenario, key, (r or {}).get("shadow_prices", []))
 
 
-def price_of(scenario: Any, key: str, prices: list[list[Any]]) -> float:
+def price_of(scenario: Scenario, key: str, prices: list[list[YamlData]]) -> float:
     parts = key.split(".")
     if parts[0] == "envelopes" and len(parts) >= 2:
         budget = parts[1]
@@ -95,7 +102,7 @@ def shipped_x(result: SettlementSet, key: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def figure(result: SettlementSet, key: str) -> Any:
+def figure(result: SettlementSet, key: str) -> Figure:
     """The matplotlib figure of ``key``'s trade-off curves."""
     import matplotlib
 
@@ -135,7 +142,7 @@ def figure(result: SettlementSet, key: str) -> Any:
     return fig
 
 
-def uncertainty_figure(result: SettlementSet) -> Any:
+def uncertainty_figure(result: SettlementSet) -> Figure:
     """A sample sweep: V of the chosen settlement and of each draw's own optimum over the draws, and the
     regret of the chosen settlement."""
     import matplotlib
@@ -209,7 +216,7 @@ def write_curves(result: SettlementSet, folder: Path) -> list[Path]:
     return written
 
 
-def _intervals(result: SettlementSet) -> Any:
+def _intervals(result: SettlementSet) -> Markup:
     """The table of each area's projected indicators with their intervals over the draws."""
     from allocator.reports.html_kit import el, num, table
 
@@ -234,7 +241,7 @@ def _intervals(result: SettlementSet) -> Any:
     )
 
 
-def _cell(value: Any, form: str) -> Any:
+def _cell(value: YamlData, form: str) -> Cell:
     """A number cell, or a dash where there is none (an infeasible variant)."""
     from allocator.reports.html_kit import num
 
