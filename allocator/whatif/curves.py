@@ -30,12 +30,14 @@ from allocator.whatif.variants import scenario_value
 from allocator.yamlio import YamlData
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from allocator.reports.html_kit import Cell, Markup
     from allocator.schema import Scenario
 
 OPTIMISED, FORMULA, PRICE, RATIO, BELOW = "#1b4f72", "#a04000", "#196f3d", "#6c3483", "#7b7d7d"
+INFEASIBLE = "#e5e7e9"
 
 
 def curve_table(result: SettlementSet, key: str) -> pd.DataFrame:
@@ -135,11 +137,31 @@ def figure(result: SettlementSet, key: str) -> Figure:
             price = price_of(result.scenario, key, base.get("shadow_prices", []))
             ax2.plot([x0], [price / 1e6], "o", color="black")
             ax3.plot([x0], [base.get("per_head_ratio", np.nan)], "o", color="black")
+    _shade_infeasible(t, (ax1, ax2, ax3))
     for ax in (ax1, ax2, ax3):
         ax.grid(True, lw=0.3, alpha=0.6)
     fig.suptitle(_wrap(f"{result.scenario.name}: what {key} costs or buys", 70), fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _shade_infeasible(t: pd.DataFrame, axes: tuple[Axes, ...]) -> None:
+    """Grey bands where a variant has no feasible settlement, so the curves' gaps are not misread."""
+    bad = t.loc[t["V"].isna(), "x"].to_numpy(dtype=float)
+    if not len(bad):
+        return
+    xs = np.sort(t["x"].to_numpy(dtype=float))
+    step = float(np.median(np.diff(xs))) if len(xs) > 1 else 1.0
+    for ax in axes:
+        for i, x in enumerate(bad):
+            ax.axvspan(
+                x - step / 2,
+                x + step / 2,
+                color=INFEASIBLE,
+                lw=0,
+                label=None if i else "no feasible settlement",
+            )
+    axes[0].legend(loc="best", fontsize=8, frameon=False)
 
 
 def uncertainty_figure(result: SettlementSet) -> Figure:
