@@ -17,6 +17,7 @@ allocation as arrays (``allocator.lean_solve.LeanSolve``), started from a :class
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 from typing import NoReturn
@@ -33,9 +34,10 @@ from allocator.model.formula import FormulaAllocation, formula_fingerprint
 from allocator.model.formula_allocation import formula_allocation
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel, Solution
-from allocator.model.inputs import build_inputs
+from allocator.model.inputs import build_inputs, with_envelopes
 from allocator.model.objective import Objective, add_deviations, objective
 from allocator.model.solve import Deadline, SolveReport, Status, live_model, raise_for, row_table, solve_lp
+from allocator.model.update import renumber, what_changed
 from allocator.progress import Progress
 from allocator.results import Solved, make_settlement
 from allocator.scenario_layers import Overrides
@@ -82,6 +84,8 @@ class Model:
         self._live: HighsModel | None = None
         self._shares: dict[int, np.ndarray] = {}  # the formula's budget shares by year: the next start
         self._formula_cache: tuple[tuple[bool, str], FormulaAllocation] | None = None
+        self.fast = False
+        """Whether the last resolve took the fast path (numbers found rule by rule, no LP built)."""
         self.warm = False
         """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
         self._build(scenario)
@@ -187,12 +191,49 @@ class Model:
             self._formula_cache = None
         elif problems := check_fit(new, self.geography.areas, "<overrides>"):
             raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
-        old_m, old_solver = self.m, self.scenario.solver
-        self._build(new)
-        warm = self._patch(old_m, old_solver)
+        self.fast = self._renumber(new)
+        if self.fast:
+            warm = True
+        else:
+            old_m, old_solver = self.m, self.scenario.solver
+            self._build(new)
+            warm = self._patch(old_m, old_solver)
         self.warm = warm
         self.timings["resolve_build_s"] = time.perf_counter() - t0
         return deadline, warm
+
+    def _renumber(self, new: Scenario) -> bool:
+        """The fast path: a variant of the envelopes, rules' parameters or missions' weights only, whose
+        rules' rows keep their shape, gets new numbers rule by rule (``allocator.model.update``) and they
+        are pushed into the live model; True if it did (False: build the LP again)."""
+        m, live, mode = self.m, self._live, new.objective.mode
+        if m is None or live is None or live.abandoned or mode not in ("mission_value", "least_cost"):
+            return False
+        changed = what_changed(self.scenario, new)
+        if changed is None:
+            return False
+        if changed.weights:
+            inputs = build_inputs(new, self.geography)
+        elif changed.envelopes:
+            inputs = with_envelopes(self.inputs, new)
+        else:
+            inputs = dataclasses.replace(self.inputs, scenario=new)
+        moved = changed.rules | (m.reads_targets if changed.envelopes else set())
+        rule_ids = list(new.rules) if changed.weights else [r for r in new.rules if r in moved]
+        done = renumber(m, inputs, rule_ids)
+        if done is None:
+            return False
+        self.scenario, self.inputs = new, inputs
+        if len(done.rows):
+            live.set_row_bounds(done.rows, done.lower, done.upper)
+        if len(done.entry_rows):
+            live.set_coefficients(done.entry_rows, done.entry_cols, done.entry_values)
+        if changed.weights:  # the value of every segment, and the soft rules' penalties scaled to it
+            self.objective = objective(m, "mission_value", new.objective.blend_beta)
+            costs = np.nonzero(live.cost != self.objective.cost)[0]
+            if len(costs):
+                live.set_costs(self.objective.cost[costs], costs)
+        return True
 
     def _patch(self, old: ModelBuilder | None, old_solver: SolverSpec) -> bool:
         """Push the new model's numbers into the live one if only numbers changed; True if it did."""

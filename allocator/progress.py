@@ -6,9 +6,12 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.status import Status as RichStatus
 
 
 class Progress:
@@ -41,7 +44,7 @@ class SweepProgress:
         self.enabled = (sys.stderr.isatty() if enabled is None else enabled) and self.console.is_terminal
         self.total = self.done = self.resumed = 0
         self._t0 = time.perf_counter()
-        self._status: Any = None
+        self._status: RichStatus | None = None
 
     def start(self, total: int, already: int = 0) -> None:
         self.total, self.done, self.resumed = total, already, already

@@ -77,6 +77,12 @@ def run_case(name: str, n: int, formula: bool, cold: int, workers: int) -> dict:
         "cold_median_s": statistics.median(cold_s),
         "warm_solve_median_s": statistics.median(warm_solve) if warm_solve else None,
         "cold_solve_median_s": statistics.median(cold_solve),
+        "fast_variants": sum(bool(here.results[v].get("fast")) for v in here.results),
+        "formula_direct": sum(here.results[v].get("formula_method") == "direct" for v in here.results),
+        "formula_lp": sum(here.results[v].get("formula_method") == "lp" for v in here.results),
+        "formula_median_s": statistics.median(here.results[v].get("formula_s", 0.0) for v in warm.index)
+        if len(warm)
+        else None,
         "in_process_s": in_process,
     }
     if workers:

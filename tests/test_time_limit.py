@@ -36,3 +36,9 @@ def test_a_slow_run_stops_at_its_time_limit(
     assert "time limit (5 s)" in result.output
     assert elapsed < 10, f"the run took {elapsed:.1f} s against a 5 s limit"
     assert not (tmp_path / "out").exists()
+    # highspy lets one solve run at a time in a process: the next solve waits for the abandoned one to stop
+    from allocator.engine import solve
+    from tests.conftest import tiny_geography, tiny_scenario
+
+    settlement = solve(tiny_scenario(), tiny_geography([10.0, 20.0], {"growth_fund": [100.0, 200.0]}))
+    assert settlement.verified

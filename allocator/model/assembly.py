@@ -209,6 +209,28 @@ class Assembly:
         if len(dup):
             raise ValueError(f"duplicate constraint name {dup.iloc[0]}")
 
+    def columns_only(self) -> Assembly:
+        """A new assembly with this one's columns and no rows (rows of a variant are added to it, to be
+        compared with this one's: ``allocator.model.update``)."""
+        out = Assembly()
+        out.columns = list(self.columns)
+        out.n_cols = self.n_cols
+        out._col_lower, out._col_upper = list(self._col_lower), list(self._col_upper)
+        return out
+
+    def blocks(self, name: str) -> list[RowBlock]:
+        """The row blocks of rule (or definition) ``name``, in the order added."""
+        return list(self._by_name.get(name, []))
+
+    def renumber(self, block: RowBlock, rhs: np.ndarray, coef: np.ndarray) -> None:
+        """One of this assembly's blocks with new right-hand sides and coefficients (same rows, columns)."""
+        same_matrix = np.array_equal(block.coef, coef)
+        block.rhs, block.coef = rhs, coef
+        if same_matrix:  # right-hand sides only (an envelope): the matrix made before still holds
+            self._cache.pop("row_bounds", None)
+        else:
+            self._cache.clear()
+
     # --- what the emitters read --------------------------------------------------------------------
 
     @property

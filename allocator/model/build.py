@@ -30,7 +30,7 @@ from allocator.model.inputs import ModelInputs
 from allocator.model.linear import Form, Terms, stack
 from allocator.model.names import KeyPart, lp_name, safe
 from allocator.rules import make_rule
-from allocator.rules.base import RuleKind
+from allocator.rules.base import RuleKind, RuleSpec
 from allocator.selectors import Dated, expand, select, years_covered
 
 __all__ = ["ModelBuilder", "build_model", "lp_name", "model_scale"]
@@ -71,6 +71,10 @@ class ModelBuilder:
         self.first_year = self.years[0]
         self.scale = model_scale(float(inputs.envelope.max()))
         self.asm = Assembly()
+        self.reads_targets: set[str] = set()
+        """Rules whose rows read the envelopes or the formula's targets (through :meth:`envelope` and
+        :meth:`formula_target`): what a change of the envelopes or the missions' weights moves."""
+        self._adding: str | None = None
         self._codes = np.array(self.codes, dtype=object)
         self._years = np.array(self.years, dtype=np.int64)
         self._add_variables()
@@ -236,6 +240,7 @@ class ModelBuilder:
 
     def formula_target(self, a: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``F_{a,t}``: the formula's (unphased) target total."""
+        self._reads_targets()
         return self.inputs.formula_target[a, t].sum(axis=-1)
 
     def dated(self, value: Dated, t: np.ndarray) -> np.ndarray:
@@ -247,9 +252,23 @@ class ModelBuilder:
         return self.budgets.index(budget)
 
     def envelope(self, budget: str, t: np.ndarray) -> np.ndarray:
+        self._reads_targets()
         return self.inputs.envelope[self.budgets.index(budget), t]
 
+    def _reads_targets(self) -> None:
+        if self._adding is not None:
+            self.reads_targets.add(self._adding)
+
     # --- the one way to add a rule's rows ----------------------------------------------------------
+
+    def add_rule(self, rule_id: str, spec: RuleSpec) -> None:
+        """Add one rule's rows (its kind's ``add``), noting what they read (:attr:`reads_targets`).
+        Rule kinds read the envelopes and the formula's targets only through this class's methods."""
+        self._adding = rule_id
+        try:
+            make_rule(rule_id, spec).add(self)
+        finally:
+            self._adding = None
 
     def constrain(
         self,
@@ -357,6 +376,6 @@ def build_model(inputs: ModelInputs, elastic: bool = False, segments: bool = Tru
     m = ModelBuilder(inputs, elastic=elastic, segments=segments)
     t0 = time.perf_counter()
     for rule_id, spec in inputs.scenario.rules.items():
-        make_rule(rule_id, spec).add(m)
+        m.add_rule(rule_id, spec)
     m.build_seconds += time.perf_counter() - t0
     return m

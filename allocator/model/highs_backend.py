@@ -45,6 +45,22 @@ _ABANDONED: list[highspy.Highs] = []
 destroyed mid-solve ends the process with "terminate called") and stopped before the process exits."""
 
 
+def _wait_for_abandoned(timeout_s: float) -> bool:
+    """Stop the abandoned solves and wait for them, up to ``timeout_s`` in all; True once none runs.
+
+    highspy marks a solve as running with one lock shared by every ``Highs`` object, so no other solve
+    can start in this process while an abandoned one still runs (a sweep goes on after a variant's
+    solve was abandoned)."""
+    end = time.perf_counter() + max(timeout_s, 0.0)
+    for h in list(_ABANDONED):
+        h.cancelSolve()
+        done, _ = h.wait(max(end - time.perf_counter(), 0.0))
+        if not done:
+            return False
+        _ABANDONED.remove(h)
+    return True
+
+
 @atexit.register
 def _stop_abandoned() -> None:
     """Stop every abandoned solve before the interpreter exits: its native threads must not outlive it."""
@@ -226,6 +242,8 @@ class HighsModel:
             h.setOptionValue("solver", "simplex")
         h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
         t0 = time.perf_counter()
+        if h.is_solver_running() and not _wait_for_abandoned(time_limit_s):
+            return Solution("time_limit", None, None, None, 0.0, message="an earlier solve did not stop")
         thread = h.startSolve()
         done, _ = h.wait(time_limit_s + CANCEL_AFTER_S)
         if not done:

@@ -7,6 +7,7 @@ always give the same model. Notation follows docs/model.md (MODEL.md).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,15 +146,7 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
         }
     )
 
-    problems = []
-    envelope = np.zeros((len(budgets), n_t))
-    for i, b in enumerate(budgets):
-        by_year = expand(scenario.envelopes[b], years)
-        envelope[i] = [by_year[y] for y in years]
-        if (envelope[i] <= 0).any():
-            problems.append(Problem("scenario", f"envelopes.{b}", "every year's envelope must be positive"))
-    if problems:
-        raise ScenarioError(problems)
+    envelope = envelopes(scenario, budgets)
 
     # The formula (Fair Funding Review 2.0 style): relative need shares, resources adjustment, phasing.
     cost = areas[obj.cost_adjustment_column].to_numpy(dtype=float) if obj.cost_adjustment_column else 1.0
@@ -164,20 +157,7 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
     # No need anywhere (every weight zero, or no gap and no need floor): share by population, never 0/0.
     need_share = relative / total if total > 0 else population / population.sum()
     stream_budget = np.array([budgets.index(scenario.streams[s].budget) for s in streams])
-    formula_target = need_share[:, None, None] * envelope.T[None, :, :]  # A x T x B
-    if has_own and "resource" in budgets:
-        r = budgets.index("resource")
-        # resources adjustment: the share of own resources the formula equalises
-        equalised = obj.resources_adjustment * own
-        formula_target[:, :, r] = need_share[:, None] * (
-            envelope[r][None, :] + equalised.sum(axis=0)[None, :]
-        )
-        formula_target[:, :, r] -= equalised
-    base_budget = np.stack([base[:, stream_budget == i].sum(axis=1) for i in range(len(budgets))], axis=1)
-    phase = np.array([obj.phase[min(t, len(obj.phase) - 1)] for t in range(n_t)])
-    phased_target = base_budget[:, None, :] + phase[None, :, None] * (
-        formula_target - base_budget[:, None, :]
-    )
+    formula_target, phased_target = targets(scenario, need_share, envelope, base, own, has_own, stream_budget)
 
     national = base.sum(axis=0)
     mix = np.zeros((n_a, len(streams)))
@@ -225,4 +205,66 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
         phased_target=phased_target,
         mix_share=mix,
         adjacency=adjacency.reset_index(drop=True),
+    )
+
+
+def envelopes(scenario: Scenario, budgets: list[str]) -> np.ndarray:
+    """B x T: each budget's envelope by year, £; raises ScenarioError where one is not positive."""
+    years = list(scenario.years)
+    envelope = np.zeros((len(budgets), len(years)))
+    problems = []
+    for i, b in enumerate(budgets):
+        by_year = expand(scenario.envelopes[b], years)
+        envelope[i] = [by_year[y] for y in years]
+        if (envelope[i] <= 0).any():
+            problems.append(Problem("scenario", f"envelopes.{b}", "every year's envelope must be positive"))
+    if problems:
+        raise ScenarioError(problems)
+    return envelope
+
+
+def targets(
+    scenario: Scenario,
+    need_share: np.ndarray,
+    envelope: np.ndarray,
+    base: np.ndarray,
+    own: np.ndarray,
+    has_own: bool,
+    stream_budget: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The formula's targets, A x T x B, £: unphased ``F`` (need shares of the envelopes, with the
+    resources adjustment) and phased ``Phi`` (from the baseline towards ``F`` at the phasing's pace)."""
+    obj = scenario.objective
+    budgets = sorted({s.budget for s in scenario.streams.values()})
+    n_t = envelope.shape[1]
+    formula_target = need_share[:, None, None] * envelope.T[None, :, :]  # A x T x B
+    if has_own and "resource" in budgets:
+        r = budgets.index("resource")
+        # resources adjustment: the share of own resources the formula equalises
+        equalised = obj.resources_adjustment * own
+        formula_target[:, :, r] = need_share[:, None] * (
+            envelope[r][None, :] + equalised.sum(axis=0)[None, :]
+        )
+        formula_target[:, :, r] -= equalised
+    base_budget = np.stack([base[:, stream_budget == i].sum(axis=1) for i in range(len(budgets))], axis=1)
+    phase = np.array([obj.phase[min(t, len(obj.phase) - 1)] for t in range(n_t)])
+    phased_target = base_budget[:, None, :] + phase[None, :, None] * (
+        formula_target - base_budget[:, None, :]
+    )
+    return formula_target, phased_target
+
+
+def with_envelopes(inputs: ModelInputs, scenario: Scenario) -> ModelInputs:
+    """The inputs of ``scenario``, which differs from ``inputs.scenario`` in its envelopes only: the
+    envelopes and the formula's targets found again, everything else kept (equal to ``build_inputs``)."""
+    envelope = envelopes(scenario, inputs.budgets)
+    formula_target, phased_target = targets(
+        scenario, inputs.need_share, envelope, inputs.base, inputs.own, inputs.has_own, inputs.stream_budget
+    )
+    return dataclasses.replace(
+        inputs,
+        scenario=scenario,
+        envelope=envelope,
+        formula_target=formula_target,
+        phased_target=phased_target,
     )

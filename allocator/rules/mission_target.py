@@ -3,7 +3,7 @@ year (``missions.<m>.goal: {value, by}``, or the rule's own ``value`` and ``by``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,10 @@ from allocator.rules.base import RuleCheck, RuleKind, RuleSpec, register
 from allocator.units import fy
 
 if TYPE_CHECKING:
+    from allocator.model.build import ModelBuilder
+    from allocator.model.linear import Terms
     from allocator.schema import Scenario
+    from allocator.settlement import AllocationTables
 
 
 class MissionTargetSpec(RuleSpec):
@@ -45,19 +48,19 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
 
     spec_model: ClassVar = MissionTargetSpec
 
-    def goal(self, scenario: Any) -> tuple[float, int]:
+    def goal(self, scenario: Scenario) -> tuple[float, int]:
         own = scenario.missions[self.spec.mission].goal
         value = self.spec.value if self.spec.value is not None else own.value
         by = self.spec.by if self.spec.by is not None else own.by
         return float(value), int(by)
 
-    def _sign(self, scenario: Any) -> float:
+    def _sign(self, scenario: Scenario) -> float:
         return 1.0 if scenario.missions[self.spec.mission].direction == "higher_is_better" else -1.0
 
-    def _weight(self, scenario: Any) -> float:
+    def _weight(self, scenario: Scenario) -> float:
         return scenario.missions[self.spec.mission].weight or 1.0
 
-    def add(self, m: Any) -> None:
+    def add(self, m: ModelBuilder) -> None:
         if not m.segments:  # the formula's model: no response, no goal (see the docstring)
             return
         inp, sc = m.inputs, m.scenario
@@ -82,7 +85,7 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         need_total = self._sign(sc) * (value * inp.population.sum() - current) * self._weight(sc)
         m.constrain(self, (self.spec.mission, by), lhs, ">=", np.array([need_total]))
 
-    def reached(self, settlement: Any) -> float:
+    def reached(self, settlement: AllocationTables) -> float:
         """The national population-weighted projected indicator by the goal's year, from the settlement's
         tables alone (its allocations, areas and the scenario's response curves)."""
         from allocator.model.appraisal import response_segments
@@ -116,7 +119,7 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         sign = 1.0 if higher else -1.0
         return float((pop * (values + sign * delta)).sum() / pop.sum())
 
-    def check(self, settlement: Any) -> RuleCheck:
+    def check(self, settlement: AllocationTables) -> RuleCheck:
         sc = settlement.scenario
         value, by = self.goal(sc)
         reached = self.reached(settlement)
@@ -125,7 +128,7 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         where = pd.Series([short], index=[f"{self.spec.mission} {by}"])
         return RuleCheck.from_shortfall(self, where, abs(value) * population * self._weight(sc))
 
-    def explain(self, relaxation: pd.DataFrame, settlement: Any) -> dict[int | None, str]:
+    def explain(self, relaxation: pd.DataFrame, settlement: AllocationTables) -> dict[int | None, str]:
         value, by = self.goal(settlement.scenario)
         reached = self.reached(settlement)
         unit = settlement.scenario.missions[self.spec.mission].unit
@@ -173,7 +176,7 @@ class MissionTarget(RuleKind[MissionTargetSpec]):
         return problems
 
 
-def m_terms(n: int, cols: np.ndarray, coef: np.ndarray) -> Any:
+def m_terms(n: int, cols: np.ndarray, coef: np.ndarray) -> Terms:
     """One row over ``cols`` with ``coef`` (£ per model unit)."""
     from allocator.model.linear import Terms
 

@@ -10,8 +10,7 @@ For each varied key, one figure of three panels against the key's value:
    areas get less than their formula target over the settlement.
 
 The shipped scenario's point is marked (a dashed line at its own value and a dot on each curve).
-Variants that are infeasible are shaded in every panel ("no settlement meets the rules"), so a curve that
-stops short says why rather than looking as if the sweep began there. Written as PNG and SVG to ``curves/`` and shown on the
+Variants that are infeasible leave a gap. Written as PNG and SVG to ``curves/`` and shown on the
 explorer page ``report/index.html`` with the summary table.
 """
 
@@ -21,16 +20,24 @@ import io
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from allocator.whatif.settlement_set import SettlementSet
 from allocator.whatif.variants import scenario_value
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from allocator.reports.html_kit import Cell, Markup
+    from allocator.schema import Scenario
 
 OPTIMISED, FORMULA, PRICE, RATIO, BELOW = "#1b4f72", "#a04000", "#196f3d", "#6c3483", "#7b7d7d"
-INFEASIBLE = "#f5b7b1"
+INFEASIBLE = "#e5e7e9"
 
 
 def curve_table(result: SettlementSet, key: str) -> pd.DataFrame:
@@ -68,7 +75,7 @@ def _price(result: SettlementSet, key: str, variant: int) -> float:
     return price_of(result.scenario, key, (r or {}).get("shadow_prices", []))
 
 
-def price_of(scenario: Any, key: str, prices: list[list[Any]]) -> float:
+def price_of(scenario: Scenario, key: str, prices: list[list[YamlData]]) -> float:
     parts = key.split(".")
     if parts[0] == "envelopes" and len(parts) >= 2:
         budget = parts[1]
@@ -97,7 +104,7 @@ def shipped_x(result: SettlementSet, key: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def figure(result: SettlementSet, key: str) -> Any:
+def figure(result: SettlementSet, key: str) -> Figure:
     """The matplotlib figure of ``key``'s trade-off curves."""
     import matplotlib
 
@@ -138,28 +145,26 @@ def figure(result: SettlementSet, key: str) -> Any:
     return fig
 
 
-def _shade_infeasible(t: pd.DataFrame, axes: tuple[Any, ...]) -> None:
-    """Shade the values of the key at which no settlement meets the rules, and say so once."""
-    failed = t["x"][t["V"].isna()].to_numpy()
-    if not len(failed):
+def _shade_infeasible(t: pd.DataFrame, axes: tuple[Axes, ...]) -> None:
+    """Grey bands where a variant has no feasible settlement, so the curves' gaps are not misread."""
+    bad = t.loc[t["V"].isna(), "x"].to_numpy(dtype=float)
+    if not len(bad):
         return
-    xs = np.unique(t["x"].to_numpy())
-    half = (np.min(np.diff(xs)) if len(xs) > 1 else max(abs(xs[0]) * 0.01, 1e-9)) / 2
+    xs = np.sort(t["x"].to_numpy(dtype=float))
+    step = float(np.median(np.diff(xs))) if len(xs) > 1 else 1.0
     for ax in axes:
-        for x in failed:
-            ax.axvspan(x - half, x + half, color=INFEASIBLE, alpha=0.45, lw=0)
-    axes[0].annotate(
-        "no settlement\nmeets the rules",
-        xy=(float(np.mean(failed)), 0.5),
-        xycoords=("data", "axes fraction"),
-        ha="center",
-        va="center",
-        fontsize=8,
-        color="#7b241c",
-    )
+        for i, x in enumerate(bad):
+            ax.axvspan(
+                x - step / 2,
+                x + step / 2,
+                color=INFEASIBLE,
+                lw=0,
+                label=None if i else "no feasible settlement",
+            )
+    axes[0].legend(loc="best", fontsize=8, frameon=False)
 
 
-def uncertainty_figure(result: SettlementSet) -> Any:
+def uncertainty_figure(result: SettlementSet) -> Figure:
     """A sample sweep: V of the chosen settlement and of each draw's own optimum over the draws, and the
     regret of the chosen settlement."""
     import matplotlib
@@ -233,7 +238,7 @@ def write_curves(result: SettlementSet, folder: Path) -> list[Path]:
     return written
 
 
-def _intervals(result: SettlementSet) -> Any:
+def _intervals(result: SettlementSet) -> Markup:
     """The table of each area's projected indicators with their intervals over the draws."""
     from allocator.reports.html_kit import el, num, table
 
@@ -258,7 +263,7 @@ def _intervals(result: SettlementSet) -> Any:
     )
 
 
-def _cell(value: Any, form: str) -> Any:
+def _cell(value: YamlData, form: str) -> Cell:
     """A number cell, or a dash where there is none (an infeasible variant)."""
     from allocator.reports.html_kit import num
 

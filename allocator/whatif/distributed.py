@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from allocator.errors import AllocatorError
 from allocator.whatif.runner import Job, Outcome, live_model, run_block
 from allocator.whatif.variants import Variant
+from allocator.yamlio import YamlData
 
 
-def _base(job: Job) -> dict[str, Any]:
+def _base(job: Job) -> dict[str, YamlData]:
     return live_model(job)[2]
 
 
@@ -29,7 +29,7 @@ def run_distributed(
     take: Callable[[Outcome], None],
     workers: int = 0,
     scheduler: str | None = None,
-) -> dict[str, Any]:
+) -> dict[str, YamlData]:
     """Run ``todo`` (blocks of variants) on Dask; ``take`` receives every outcome. Returns the shipped
     scenario's lean result.
 

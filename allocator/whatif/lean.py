@@ -11,12 +11,18 @@ JSON and read back the same.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from allocator.value import value
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.lean_solve import LeanSolve
+    from allocator.live_model import Model
+    from allocator.settlement import Settlement
 
 BELOW_TARGET_GBP = 1.0
 """An area is below its formula target when its settlement over the years is short of it by more than £1."""
@@ -24,12 +30,14 @@ FULL_TABLES = ("allocations", "area_year_totals", "outcomes", "verification")
 """The tables a ``full`` sweep keeps of each variant, beside the lean ones."""
 
 
-def lean_result(model: Any, solved: Any) -> dict[str, Any]:
+def lean_result(model: Model, solved: LeanSolve) -> dict[str, YamlData]:
     """The lean result of the model's last solve (``allocator.lean_solve.LeanSolve``)."""
-    out: dict[str, Any] = {
+    out: dict[str, YamlData] = {
         "status": solved.report.status.value,
         "warm": bool(solved.warm),
         "solve_s": float(solved.timings.get("solve_s", 0.0)),
+        "formula_s": float(solved.timings.get("formula_s", 0.0)),
+        "formula_method": solved.formula_method,
     }
     if not solved.feasible:
         return out
@@ -65,7 +73,7 @@ def lean_result(model: Any, solved: Any) -> dict[str, Any]:
     return out
 
 
-def rule_rows(model: Any, solved: Any) -> tuple[list[list[Any]], list[list[Any]]]:
+def rule_rows(model: Model, solved: LeanSolve) -> tuple[list[list[YamlData]], list[list[YamlData]]]:
     """From the LP's rows: [rule_id, kind, area rows at their bound] for each rule with any, and the
     shadow prices as ``allocator.results.shadow_prices`` gives them (each national row; the summed dual
     of each rule per year), as [rule_id, kind, scope, year, budget, stream, value_per_gbp_m].
@@ -77,7 +85,7 @@ def rule_rows(model: Any, solved: Any) -> tuple[list[list[Any]], list[list[Any]]
     per_gbp_m = sol.dual * model.objective.norm / m.scale * 1e6
     tol = 1.0 + 1e-6 * float(np.abs(solved.x.sum(axis=2)).max())
     at_bound: dict[tuple[str, str], int] = {}
-    national: list[list[Any]] = []
+    national: list[list[YamlData]] = []
     family: dict[tuple[str, str, int | None], float] = {}
     for b in m.rule_blocks():
         rows = np.arange(b.start, b.start + b.n)
@@ -106,7 +114,7 @@ def rule_rows(model: Any, solved: Any) -> tuple[list[list[Any]], list[list[Any]]
     return [[r, k, n] for (r, k), n in sorted(at_bound.items())], prices
 
 
-def full_tables(settlement: Any) -> dict[str, pd.DataFrame]:
+def full_tables(settlement: Settlement) -> dict[str, pd.DataFrame]:
     """The tables a ``full`` sweep keeps of a variant's settlement."""
     return {
         "allocations": settlement.allocations,

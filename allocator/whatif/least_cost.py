@@ -15,12 +15,17 @@ diagnosed (exit 3), the goals' shortfall stated in their own units.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allocator.errors import InfeasibleError, Problem, ScenarioError
 from allocator.geography import Geography
 from allocator.schema import Scenario
 from allocator.summary import LeastCost
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.progress import Progress
+    from allocator.settlement import Settlement
 
 MAX_SCALE = 64.0
 """The largest multiple of the envelopes tried before the goals are declared out of reach."""
@@ -28,7 +33,7 @@ TOLERANCE = 1e-6
 """Relative precision of the least envelope."""
 
 
-def goal_rules(scenario: Scenario) -> dict[str, Any]:
+def goal_rules(scenario: Scenario) -> dict[str, YamlData]:
     """A ``mission_target`` rule for each mission with a goal that no rule holds yet."""
     held = {spec.mission for spec in scenario.rules.values() if spec.kind == "mission_target"}
     return {
@@ -38,7 +43,7 @@ def goal_rules(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def scaled(scenario: Scenario, theta: float) -> dict[str, Any]:
+def scaled(scenario: Scenario, theta: float) -> dict[str, YamlData]:
     """Overrides setting every envelope to ``theta`` times the scenario's own."""
     out = {}
     for budget, value in scenario.envelopes.items():
@@ -49,8 +54,11 @@ def scaled(scenario: Scenario, theta: float) -> dict[str, Any]:
 
 
 def solve_least_cost(
-    scenario: Scenario, geography: Geography | None = None, progress: Any = None, tolerance: float = TOLERANCE
-) -> Any:
+    scenario: Scenario,
+    geography: Geography | None = None,
+    progress: Progress | None = None,
+    tolerance: float = TOLERANCE,
+) -> Settlement:
     """The least-cost settlement (see the module docstring); ``summary["least_cost"]`` has the factor and
     the envelopes.
 

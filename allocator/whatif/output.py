@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from allocator.output_folder import staged
 from allocator.safe_text import spreadsheet_frame
 from allocator.whatif.settlement_set import SettlementSet
-from allocator.yamlio import dump_yaml
+from allocator.yamlio import YamlData, dump_yaml
 
 UNLISTED = ("timings.json",)
 """What the manifest names without hashing (timings vary run to run)."""
@@ -54,7 +53,7 @@ def write_sweep(result: SettlementSet, out: Path) -> Path:
     return Path(out)
 
 
-def description(result: SettlementSet) -> dict[str, Any]:
+def description(result: SettlementSet) -> dict[str, YamlData]:
     """What ``sweep.json`` holds."""
     summary = result.summary()
     prov = result.scenario.provenance
@@ -91,13 +90,13 @@ def write_workbook(result: SettlementSet, tables: dict[str, pd.DataFrame], path:
     write(path, f"Sweep of {result.scenario.name}", sheets)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, float) and value != value:  # NaN
         return None
     return value.item() if hasattr(value, "item") else value
 
 
-def _json(data: Any) -> str:
+def _json(data: YamlData) -> str:
     return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
 
 

@@ -14,13 +14,24 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from allocator.errors import InputError, SolverError
 from allocator.geography import Geography
 from allocator.schema import Scenario
 from allocator.whatif.uncertainty import chosen_under
 from allocator.whatif.variants import Variant
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.lean_solve import Snapshot
+    from allocator.live_model import Model
+
+    LiveState = tuple["Model", "Snapshot", dict[str, YamlData], np.ndarray | None]
+    """A live model, the Snapshot of the shipped scenario, its lean result and its allocation."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +72,16 @@ class Outcome:
     """One variant's result: its lean result (plain data) and, in a full sweep, its tables."""
 
     variant: int
-    result: dict[str, Any]
-    tables: dict[str, Any] | None = None
+    result: dict[str, YamlData]
+    tables: dict[str, pd.DataFrame] | None = None
 
 
-_LIVE: dict[str, Any] = {}
+_LIVE: dict[str, LiveState] = {}
 """This process's live model for the job it last ran: token -> (Model, Snapshot of the shipped scenario,
 the shipped scenario's lean result, its allocation)."""
 
 
-def live_model(job: Job) -> tuple[Any, Any, dict[str, Any], Any]:
+def live_model(job: Job) -> LiveState:
     """The live model of ``job`` in this process, built and solved (cold) the first time."""
     from allocator.live_model import Model
     from allocator.whatif.lean import lean_result
@@ -100,7 +111,7 @@ def run_block(job: Job, block: list[Variant], take: Callable[[Outcome], None] | 
         try:
             scenario = job.scenario.with_overrides(variant.overrides)
             solved = model.resolve_arrays(scenario, start=start if i == 0 else None, formula=job.formula)
-            result = lean_result(model, solved)
+            result = lean_result(model, solved) | {"fast": model.fast}
             if job.chosen and chosen is not None:
                 result |= chosen_under(model.inputs, chosen)
             if job.full and solved.feasible:

@@ -10,13 +10,13 @@ shipped (the point trade-off curves mark).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from allocator.schema import Scenario
 from allocator.whatif.variants import Variant, VarySpec
+from allocator.yamlio import YamlData
 
 LEAN_TABLES = ("totals", "value", "area_totals", "shadow_prices", "binding")
 """The tidy tables every sweep has (``full`` sweeps add allocations, area_year_totals, outcomes and
@@ -31,9 +31,9 @@ class SettlementSet:
     vary: dict[str, VarySpec]
     combine: str
     variant_list: list[Variant]
-    results: dict[int, dict[str, Any]]
+    results: dict[int, dict[str, YamlData]]
     """Variant id -> its lean result (``allocator.whatif.lean``)."""
-    base: dict[str, Any]
+    base: dict[str, YamlData]
     """The lean result of the scenario as shipped."""
     codes: list[str]
     names: list[str]
@@ -68,9 +68,9 @@ class SettlementSet:
         """The summary row of the scenario as shipped (the varied keys at its own values)."""
         return pd.Series(self._summary_row({}, self.base))
 
-    def _summary_row(self, values: dict[str, float], r: dict[str, Any]) -> dict[str, Any]:
+    def _summary_row(self, values: dict[str, float], r: dict[str, YamlData]) -> dict[str, YamlData]:
         years, budgets = list(self.scenario.years), self.scenario.budgets
-        row: dict[str, Any] = {**values, "status": r.get("status", "missing")}
+        row: dict[str, YamlData] = {**values, "status": r.get("status", "missing")}
         feasible = "V" in r
         row["V"] = r["V"] if feasible else np.nan
         vf = r.get("V_formula")
@@ -101,7 +101,7 @@ class SettlementSet:
         """variant, year, budget, amount_gbp."""
         years, budgets = list(self.scenario.years), self.scenario.budgets
 
-        def one(v: int, r: dict[str, Any]) -> pd.DataFrame:
+        def one(v: int, r: dict[str, YamlData]) -> pd.DataFrame:
             t = np.asarray(r["totals_gbp"])
             return pd.DataFrame(
                 {
@@ -119,7 +119,7 @@ class SettlementSet:
         """variant, mission, value, formula_value (mission value by mission)."""
         missions = list(self.scenario.missions)
 
-        def one(v: int, r: dict[str, Any]) -> pd.DataFrame:
+        def one(v: int, r: dict[str, YamlData]) -> pd.DataFrame:
             formula = r.get("formula_value_by_mission") or [np.nan] * len(missions)
             return pd.DataFrame(
                 {"variant": v, "mission": missions, "value": r["value_by_mission"], "formula_value": formula}
@@ -133,7 +133,7 @@ class SettlementSet:
         formula_allocation_gbp (over the years)."""
         n_years = len(self.scenario.years)
 
-        def one(v: int, r: dict[str, Any]) -> pd.DataFrame:
+        def one(v: int, r: dict[str, YamlData]) -> pd.DataFrame:
             amount = np.asarray(r["area_total_gbp"])
             formula = r.get("formula_allocation_gbp")
             return pd.DataFrame(
@@ -154,7 +154,7 @@ class SettlementSet:
         """variant, rule_id, kind, scope, year, budget, stream, value_per_gbp_m (as a Settlement's)."""
         cols = ["rule_id", "kind", "scope", "year", "budget", "stream", "value_per_gbp_m"]
 
-        def one(v: int, r: dict[str, Any]) -> pd.DataFrame:
+        def one(v: int, r: dict[str, YamlData]) -> pd.DataFrame:
             frame = pd.DataFrame(r.get("shadow_prices", []), columns=cols)
             frame.insert(0, "variant", v)
             frame["year"] = frame["year"].astype("Int64")
@@ -166,7 +166,7 @@ class SettlementSet:
     def binding(self) -> pd.DataFrame:
         """variant, rule_id, kind, area_years (how many of the rule's area rows are at their bound)."""
 
-        def one(v: int, r: dict[str, Any]) -> pd.DataFrame:
+        def one(v: int, r: dict[str, YamlData]) -> pd.DataFrame:
             frame = pd.DataFrame(r.get("binding", []), columns=["rule_id", "kind", "area_years"])
             frame.insert(0, "variant", v)
             return frame
@@ -199,7 +199,7 @@ class SettlementSet:
         return outcome_intervals(self, self.current)
 
 
-def _short(value: Any) -> str:
+def _short(value: YamlData) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
     return f"{value:.10g}" if isinstance(value, float) else str(value)

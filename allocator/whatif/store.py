@@ -18,12 +18,12 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from allocator.errors import Problem
 from allocator.output_folder import OutputError
+from allocator.yamlio import YamlData
 
 MARKER = "allocator sweep work folder"
 
@@ -36,7 +36,7 @@ def work_folder(target: Path) -> Path:
 class WorkFolder:
     """The variants of one plan written so far (see the module docstring)."""
 
-    def __init__(self, target: Path, plan: dict[str, Any]):
+    def __init__(self, target: Path, plan: dict[str, YamlData]):
         self.path = work_folder(target)
         self.plan = {"marker": MARKER, **plan}
         existing = self._read_plan()
@@ -46,7 +46,7 @@ class WorkFolder:
         if existing != self.plan:
             self._write(self.path / "plan.json", json.dumps(self.plan, sort_keys=True).encode())
 
-    def _read_plan(self) -> dict[str, Any] | None:
+    def _read_plan(self) -> dict[str, YamlData] | None:
         if not self.path.exists():
             return None
         plan = self.path / "plan.json"
@@ -73,7 +73,7 @@ class WorkFolder:
         tmp.write_bytes(data)
         tmp.replace(path)
 
-    def done(self) -> dict[int, dict[str, Any]]:
+    def done(self) -> dict[int, dict[str, YamlData]]:
         """The results already written, by variant id (a damaged file counts as not written)."""
         out = {}
         for path in sorted((self.path / "v").glob("*.json")):
@@ -84,7 +84,9 @@ class WorkFolder:
                 continue
         return out
 
-    def write(self, variant: int, result: dict[str, Any], tables: dict[str, pd.DataFrame] | None) -> None:
+    def write(
+        self, variant: int, result: dict[str, YamlData], tables: dict[str, pd.DataFrame] | None
+    ) -> None:
         """Write one variant's result whole (its tables first, then the result that says it is done)."""
         if tables:
             folder = self.path / "v" / f"{variant}.tables"

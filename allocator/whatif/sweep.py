@@ -12,20 +12,25 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allocator.errors import Problem, ScenarioError
 from allocator.geography import Geography
 from allocator.schema import Scenario
-from allocator.whatif.runner import Outcome, blocks, live_model, make_job, run_block
+from allocator.whatif.runner import Job, Outcome, blocks, live_model, make_job, run_block
 from allocator.whatif.settlement_set import SettlementSet
 from allocator.whatif.variants import SweepSpec, Variant, VarySpec, variants
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.progress import SweepProgress
 
 
 def sweep(
     scenario: Scenario,
-    vary: dict[str, VarySpec | dict[str, Any] | str] | None = None,
+    vary: dict[str, VarySpec | dict[str, YamlData] | str] | None = None,
     combine: str | None = None,
     out: str | Path | None = None,
     *,
@@ -37,8 +42,8 @@ def sweep(
     block: int | None = None,
     samples: int | None = None,
     seed: int | None = None,
-    progress: Any = None,
-    on_outcome: Any = None,
+    progress: SweepProgress | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> SettlementSet:
     """Solve every variant of ``scenario`` and return them as a SettlementSet.
 
@@ -94,7 +99,7 @@ def sweep(
         check_target(Path(out), "sweep")
         store = WorkFolder(Path(out), plan(job, spec, found))
     results = store.done() if store is not None else {}
-    tables: dict[int, dict[str, Any]] = {v: store.tables(v) for v in results} if store and full else {}
+    tables: dict[int, dict[str, YamlData]] = {v: store.tables(v) for v in results} if store and full else {}
     todo = [b for b in blocks(found, spec.block) if any(v.id not in results for v in b)]
     if progress is not None:
         progress.start(len(found), len(results))
@@ -133,7 +138,7 @@ def sweep(
 
 
 def _spec(
-    scenario: Scenario, vary: dict[str, Any] | None, combine: str | None, block: int | None
+    scenario: Scenario, vary: dict[str, YamlData] | None, combine: str | None, block: int | None
 ) -> SweepSpec:
     own = scenario.sweep
     if vary is None:
@@ -183,7 +188,7 @@ def check_values(scenario: Scenario, vary: dict[str, VarySpec], found: list[Vari
         raise ScenarioError(problems)
 
 
-def plan(job: Any, spec: SweepSpec, found: list[Variant]) -> dict[str, Any]:
+def plan(job: Job, spec: SweepSpec, found: list[Variant]) -> dict[str, YamlData]:
     """What identifies a sweep for resuming: the job, the variants and the block size."""
     overrides = json.dumps([v.overrides for v in found], sort_keys=True, default=str)
     return {
@@ -195,12 +200,12 @@ def plan(job: Any, spec: SweepSpec, found: list[Variant]) -> dict[str, Any]:
 
 
 def settlement_set(
-    job: Any,
+    job: Job,
     spec: SweepSpec,
     found: list[Variant],
-    results: dict[int, dict[str, Any]],
-    base: dict[str, Any],
-    tables: dict[int, dict[str, Any]],
+    results: dict[int, dict[str, YamlData]],
+    base: dict[str, YamlData],
+    tables: dict[int, dict[str, YamlData]],
 ) -> SettlementSet:
     import pandas as pd
 

@@ -19,13 +19,19 @@ A multiplier ``m`` is ``exp(sd * N(0, 1))`` (lognormal, median 1), ``1 + sd * N(
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from allocator.schema_whatif import Spread, StreamUncertainty, UncertaintySpec
 from allocator.whatif.variants import Variant
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.model.inputs import ModelInputs
+    from allocator.schema import Scenario
+    from allocator.whatif.settlement_set import SettlementSet
 
 MAX_PERSISTENCE = 0.99
 
@@ -40,7 +46,7 @@ def _multiplier(rng: np.random.Generator, spread: Spread, size: int) -> np.ndarr
     return rng.uniform(1.0 - spread.sd, 1.0 + spread.sd, size)
 
 
-def draw_values(scenario: Any, n: int, seed: int) -> list[dict[tuple[str, str, str | None], float]]:
+def draw_values(scenario: Scenario, n: int, seed: int) -> list[dict[tuple[str, str, str | None], float]]:
     """``n`` draws, each {(stream, field, mission or None): value} for the fields ``effects``,
     ``z0_gbp_per_head`` and ``persistence`` (see the module docstring for the order of the draws)."""
     spec: UncertaintySpec = scenario.uncertainty
@@ -70,7 +76,7 @@ def draw_values(scenario: Any, n: int, seed: int) -> list[dict[tuple[str, str, s
     return out
 
 
-def draw_overrides(scenario: Any, n: int, seed: int) -> list[dict[str, Any]]:
+def draw_overrides(scenario: Scenario, n: int, seed: int) -> list[dict[str, YamlData]]:
     """``n`` draws as dotted overrides of the streams' effects, z0 and persistence."""
     return [
         {".".join(["streams", s, f, *([m] if m else [])]): v for (s, f, m), v in draw.items()}
@@ -78,7 +84,7 @@ def draw_overrides(scenario: Any, n: int, seed: int) -> list[dict[str, Any]]:
     ]
 
 
-def draws(scenario: Any, n: int, seed: int) -> list[Variant]:
+def draws(scenario: Scenario, n: int, seed: int) -> list[Variant]:
     """The variants of a sample sweep: draw ``i`` is variant ``i`` (its ``values`` hold the draw number)."""
     if scenario.uncertainty is None:
         from allocator.errors import Problem, ScenarioError
@@ -87,7 +93,7 @@ def draws(scenario: Any, n: int, seed: int) -> list[Variant]:
     return [Variant(i, {"draw": float(i)}, o) for i, o in enumerate(draw_overrides(scenario, n, seed))]
 
 
-def chosen_under(inputs: Any, x: np.ndarray) -> dict[str, Any]:
+def chosen_under(inputs: ModelInputs, x: np.ndarray) -> dict[str, YamlData]:
     """The chosen settlement ``x`` valued under a draw's inputs: its V and each area's projected change of
     each indicator in the last year (A x M, positive in the indicator's better direction)."""
     from allocator.value import value
@@ -96,7 +102,7 @@ def chosen_under(inputs: Any, x: np.ndarray) -> dict[str, Any]:
     return {"chosen_V": valuation.total, "chosen_change": valuation.delta[:, -1, :].tolist()}
 
 
-def draw_table(result: Any) -> pd.DataFrame:
+def draw_table(result: SettlementSet) -> pd.DataFrame:
     """One row per draw: V of the chosen settlement under it, the draw's own optimum V, the regret."""
     rows = []
     for v in result.variant_list:
@@ -109,7 +115,7 @@ def draw_table(result: Any) -> pd.DataFrame:
     return out
 
 
-def outcome_intervals(result: Any, current: pd.DataFrame) -> pd.DataFrame:
+def outcome_intervals(result: SettlementSet, current: pd.DataFrame) -> pd.DataFrame:
     """Per area and mission: the projected indicator in the last year under the chosen settlement, as
     the shipped scenario projects it and as the draws spread it (p5, p50, p95).
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allocator.errors import Problem, ScenarioError
 from allocator.schema_whatif import MAX_VARIANTS, SweepSpec, VarySpec
 from allocator.selectors import expand
+from allocator.yamlio import YamlData
+
+if TYPE_CHECKING:
+    from allocator.schema import Scenario
 
 __all__ = ["MAX_VARIANTS", "SweepSpec", "Variant", "VarySpec", "parse_vary", "variants"]
 
@@ -30,7 +34,7 @@ class Variant:
     id: int
     values: dict[str, float]
     """Each varied key's value as given (a multiplier when the key is scaled)."""
-    overrides: dict[str, Any]
+    overrides: dict[str, YamlData]
     """The dotted overrides that make this variant from the scenario."""
 
 
@@ -61,7 +65,7 @@ def parse_vary(text: str) -> tuple[str, VarySpec]:
     return key, spec
 
 
-def variants(scenario: Any, vary: dict[str, VarySpec], combine: str = "grid") -> list[Variant]:
+def variants(scenario: Scenario, vary: dict[str, VarySpec], combine: str = "grid") -> list[Variant]:
     """Every variant of ``scenario`` (a Scenario) over ``vary``, numbered from 0.
 
     Raises:
@@ -89,13 +93,13 @@ def variants(scenario: Any, vary: dict[str, VarySpec], combine: str = "grid") ->
     return out
 
 
-def scenario_value(scenario: Any, key: str) -> Any:
+def scenario_value(scenario: Scenario, key: str) -> YamlData:
     """The scenario's value at a dotted key (a number, or a mapping of year keys to numbers).
 
     Raises:
         ScenarioError: the key names no number of the scenario.
     """
-    node: Any = scenario.resolved()
+    node: YamlData = scenario.resolved()
     parts = key.split(".")
     for i, part in enumerate(parts):
         if isinstance(node, dict) and part in node:
@@ -117,7 +121,7 @@ def scenario_value(scenario: Any, key: str) -> Any:
     return node
 
 
-def _scaled(value: Any, factor: float) -> Any:
+def _scaled(value: YamlData, factor: float) -> YamlData:
     if isinstance(value, dict):
         return {k: v * factor for k, v in value.items()}
     return value * factor
