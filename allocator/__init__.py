@@ -13,6 +13,9 @@ The Python API, for scripts and what-if comparisons::
     m.solve()
     what_if = m.resolve({"envelopes.resource.2027": 49.0e9})
 
+    runs = al.sweep(base.scenario, {"rules.funding_guarantee.phi": "0.95:1.0:6"})   # a SettlementSet
+    runs.summary()[["rules.funding_guarantee.phi", "V", "V_formula"]]
+
 Names are imported when first used (PEP 562), so ``import allocator`` and ``allocator --help`` stay fast:
 the solver, pandas and the geography stack load only when a name that needs them is asked for. The one
 exception is ``compare``, imported at once: a name that is also a submodule's would otherwise be replaced
@@ -40,6 +43,8 @@ _WHERE = {
     "load_scenario": "allocator.scenario",
     "Scenario": "allocator.schema",
     "Settlement": "allocator.settlement",
+    "SettlementSet": "allocator.whatif.settlement_set",
+    "sweep": "allocator.whatif.sweep",
 }
 """Each public name and the module that defines it."""
 
@@ -58,6 +63,8 @@ if TYPE_CHECKING:
     from allocator.scenario import load_scenario
     from allocator.schema import Scenario
     from allocator.settlement import Settlement
+    from allocator.whatif.settlement_set import SettlementSet
+    from allocator.whatif.sweep import sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -90,11 +97,13 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Settlement",
+    "SettlementSet",
     "SolverError",
     "compare",
     "load_geography",
     "load_scenario",
     "read_run",
     "solve",
+    "sweep",
     "write_run",
 ]

@@ -13,6 +13,7 @@ import click
 
 from allocator.cli_console import SafeLogFormatter, debug_option, err_console, handle_errors, out_console
 from allocator.cli_geodata import geodata
+from allocator.cli_sweep import sweep
 from allocator.safe_text import terminal
 
 __all__ = ["err_console", "main", "out_console"]
@@ -45,6 +46,7 @@ def main(verbose: int) -> None:
       allocator inspect runs/baseline manchester
       allocator report runs/tight_envelope --against runs/baseline
       allocator verify runs/baseline
+      allocator sweep scenarios/baseline.yaml --vary 'envelopes.resource=*0.9:1.1:21'
       allocator geodata synth --areas 350 --seed 1 -o /tmp/geo
 
     Exit codes: 0 done, 1 a bug, 2 bad input, 3 infeasible, 4 solver failure, 130 interrupted.
@@ -304,6 +306,7 @@ def _settlement(path: Path):
 
 
 main.add_command(geodata)
+main.add_command(sweep)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

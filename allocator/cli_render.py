@@ -251,3 +251,36 @@ def print_verification(console: Console, run: Path, verification: pd.DataFrame) 
     failed = int((~verification["passed"].astype(bool)).sum())
     status = "every rule holds" if failed == 0 else f"{failed} rule{'s' if failed != 1 else ''} fail"
     console.print(f"manifest: every file intact; {len(verification)} rules checked, {status}")
+
+
+def print_sweep(console: Console, result, out: Path) -> None:
+    """The sweep's variants (the first and last ten when there are many) and where it was written."""
+
+    summary = result.summary()
+    keys = list(result.vary)
+    table = Table(title=f"Sweep of {terminal(result.scenario.name)}", title_justify="left")
+    for head in ["variant", *keys, "status", "V £bn", "formula V £bn", "£/head high÷low", "below target"]:
+        table.add_column(terminal(head), justify="right")
+    shown = summary if len(summary) <= 20 else summary.iloc[[*range(10), *range(-10, 0)]]
+    for v, r in shown.iterrows():
+        table.add_row(
+            str(v),
+            *[f"{r[k]:.6g}" for k in keys],
+            terminal(r["status"]),
+            f"{r['V'] / 1e9:,.2f}",
+            f"{r['V_formula'] / 1e9:,.2f}",
+            f"{r['per_head_ratio']:.2f}",
+            f"{r['areas_below_formula_target']:.0f}",
+        )
+    console.print(table)
+    if result.samples:
+        draws = result.draws()
+        chosen, regret = draws["chosen_V"] / 1e9, draws["regret"] / 1e9
+        say(
+            console,
+            f"V of the chosen settlement over {len(draws)} draws: median £{chosen.median():,.2f}bn "
+            f"(90% within £{chosen.quantile(0.05):,.2f}bn to £{chosen.quantile(0.95):,.2f}bn); "
+            f"regret: mean £{regret.mean():,.2f}bn, at most £{regret.max():,.2f}bn",
+        )
+    counts = ", ".join(f"{n} {terminal(s)}" for s, n in summary["status"].value_counts().items())
+    say(console, f"{len(summary)} variants ({counts}); written to {terminal(out)}")

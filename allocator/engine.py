@@ -2,231 +2,21 @@
 allocation -> the verified settlement (built once by ``allocator.results``). Infeasible scenarios get the
 elastic diagnosis (InfeasibleError, exit 3); solver trouble and the time limit raise SolverError (exit 4).
 
-:class:`Model` keeps the scenario's LP alive in HiGHS, so a what-if that changes numbers only (an
-envelope, a rule parameter, an effect, a weight) is pushed into the live model as new bounds, costs and
-coefficients and re-solved from the last basis; a change of structure (another rule, more segments,
-other areas) rebuilds it. One ``Model`` per worker is the intended use for sweeps::
-
-    m = al.Model(al.load_scenario("scenarios/baseline.yaml"))
-    base = m.solve()
-    tight = m.resolve({"envelopes.resource.2027": 5.4e9})   # equal to al.solve() of the changed scenario
+The scenario's LP is held by a live :class:`~allocator.live_model.Model`, which re-solves what-ifs warm;
+a ``least_cost`` scenario is solved by ``allocator.whatif.least_cost`` (a search over the envelopes).
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import NoReturn
-
-import numpy as np
-
-from allocator.errors import GeographyError, InfeasibleError, SolverError
+from allocator.errors import SolverError
 from allocator.geography import Geography
-from allocator.geography.fit import check_fit
-from allocator.model.build import ModelBuilder, build_model
-from allocator.model.elastic import diagnose
-from allocator.model.formula_allocation import formula_allocation
-from allocator.model.formula_lp import NoFormulaAllocation
-from allocator.model.highs_backend import HighsModel
-from allocator.model.inputs import build_inputs
-from allocator.model.objective import Objective, add_deviations, objective
-from allocator.model.solve import Deadline, SolveReport, Status, live_model, raise_for, row_table, solve_lp
+from allocator.lean_solve import LeanSolve, Snapshot
+from allocator.live_model import Model
+from allocator.model.build import build_model
+from allocator.model.solve import Deadline
 from allocator.progress import Progress
-from allocator.results import Solved, make_settlement
-from allocator.scenario_layers import Overrides
-from allocator.schema import Scenario, SolverSpec
+from allocator.schema import Scenario
 from allocator.settlement import Settlement
-
-logger = logging.getLogger(__name__)
-
-
-class Model:
-    """A scenario built into an LP, kept alive between solves.
-
-    Args:
-        scenario: the resolved scenario.
-        geography: its geography, if already loaded (loaded from the scenario otherwise).
-        progress: progress display for the CLI.
-        deadline: the time budget the first solve shares with loading and building (a new one, of
-            ``solver.time_limit_s``, otherwise).
-    """
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        geography: Geography | None = None,
-        progress: Progress | None = None,
-        deadline: Deadline | None = None,
-    ):
-        self.progress = progress or Progress(enabled=False)
-        self._deadline = deadline or Deadline(scenario.solver.time_limit_s)
-        self.timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        if geography is None:
-            from allocator.geography.load import load_geography
-
-            with self.progress.step("loading geography"):
-                geography = load_geography(scenario)
-        elif problems := check_fit(scenario, geography.areas, "<scenario>"):
-            raise GeographyError(
-                problems
-            )  # load_geography checks this; a geography built in code has not been
-        self.geography = geography
-        self.timings["load_s"] = time.perf_counter() - t0
-        self._deadline.check("loading the geography")
-        self._live: HighsModel | None = None
-        self._shares: dict = {}  # the formula's budget shares by year, where the next one starts
-        self.warm = False
-        """Whether the last solve started from the previous solve's basis (a resolve of numbers only)."""
-        self._build(scenario)
-        self._deadline.check("building the model")
-
-    # --- building ----------------------------------------------------------------------------------
-
-    def _build(self, scenario: Scenario) -> None:
-        t0 = time.perf_counter()
-        with self.progress.step("building the model"):
-            self.scenario = scenario
-            self.inputs = build_inputs(scenario, self.geography)
-            mode = scenario.objective.mode
-            self.m: ModelBuilder | None = None
-            self.objective: Objective | None = None
-            if mode != "formula":
-                self.m = build_model(self.inputs)
-                deviations = add_deviations(self.m) if mode == "blend" else None
-                self.objective = objective(self.m, mode, scenario.objective.blend_beta, deviations)
-        self.timings["build_s"] = time.perf_counter() - t0
-
-    @property
-    def lp_rows(self) -> int | None:
-        return self.m.asm.n_rows if self.m is not None else None
-
-    # --- solving -----------------------------------------------------------------------------------
-
-    def solve(self) -> Settlement:
-        """Solve the scenario as built; returns its verified settlement.
-
-        Raises:
-            InfeasibleError: no allocation meets every hard rule; carries the elastic diagnosis (exit 3).
-            SolverError: the solver failed or the run's time limit passed (exit 4).
-        """
-        deadline, self._deadline = self._deadline, None
-        return self._settle(deadline or Deadline(self.scenario.solver.time_limit_s), warm=False)
-
-    def resolve(self, overrides: Overrides) -> Settlement:
-        """The settlement of this scenario with ``overrides`` (dotted keys, as ``--set``).
-
-        Changed numbers are pushed into the live LP and it is re-solved from its last basis; a change of
-        structure rebuilds it. The model then holds the changed scenario. The result equals a cold
-        ``solve`` of ``scenario.with_overrides(overrides)``.
-        """
-        t0 = time.perf_counter()
-        new = self.scenario.with_overrides(overrides)
-        deadline = Deadline(new.solver.time_limit_s)
-        if _geography_inputs(new) != _geography_inputs(self.scenario):
-            from allocator.geography.load import load_geography
-
-            self.geography = load_geography(new)
-            self._live = None
-        elif problems := check_fit(new, self.geography.areas, "<overrides>"):
-            raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
-        old_m, old_solver = self.m, self.scenario.solver
-        self._build(new)
-        warm = self._patch(old_m, old_solver)
-        self.warm = warm
-        self.timings["resolve_build_s"] = time.perf_counter() - t0
-        return self._settle(deadline, warm=warm)
-
-    def _patch(self, old: ModelBuilder | None, old_solver: SolverSpec) -> bool:
-        """Push the new model's numbers into the live one if only numbers changed; True if it did."""
-        live, new = self._live, self.m
-        if live is None or old is None or new is None or live.abandoned:
-            self._live = None
-            return False
-        if self.scenario.solver != old_solver:
-            self._live = None
-            return False
-        a, b = old.asm, new.asm
-        if (a.n_cols, a.n_rows) != (b.n_cols, b.n_rows):
-            self._live = None
-            return False
-        (sa, ia, va), (sb, ib, vb) = a.csr(), b.csr()
-        if not (np.array_equal(sa, sb) and np.array_equal(ia, ib)):
-            self._live = None
-            return False
-        cols = np.nonzero((a.col_lower != b.col_lower) | (a.col_upper != b.col_upper))[0]
-        if len(cols):
-            live.set_col_bounds(cols, b.col_lower[cols], b.col_upper[cols])
-        (la, ha), (lb, hb) = a.row_bounds(), b.row_bounds()
-        rows = np.nonzero((la != lb) | (ha != hb))[0]
-        if len(rows):
-            live.set_row_bounds(rows, lb[rows], hb[rows])
-        changed = np.nonzero(va != vb)[0]
-        if len(changed):
-            row = np.repeat(np.arange(b.n_rows), np.diff(sb))
-            live.set_coefficients(row[changed], ib[changed], vb[changed])
-        costs = np.nonzero(live.cost != self.objective.cost)[0]
-        if len(costs):
-            live.set_costs(self.objective.cost[costs], costs)
-        return True
-
-    def _settle(self, deadline: Deadline, warm: bool) -> Settlement:
-        sc, inputs, progress = self.scenario, self.inputs, self.progress
-        timings = dict(self.timings)
-        mode = sc.objective.mode
-        report: SolveReport | None = None
-        if self.m is not None:
-            with progress.step(f"solving ({mode})"):
-                if self._live is None:
-                    self._live = live_model(self.m.asm.lp(), self.objective.cost, sc.solver)
-                report, sol = solve_lp(
-                    self.m.asm.lp(), self.objective, sc.solver, deadline, self._live, warm=warm
-                )
-            timings["solve_s"] = report.seconds
-            if report.status == Status.INFEASIBLE:
-                self._raise_infeasible(deadline)
-            if report.status != Status.OPTIMAL:
-                if self._live is not None and self._live.abandoned:
-                    self._live = None
-                raise_for(report, f"solving ({mode})", deadline.seconds)
-            x = self.m.allocation(sol.x)
-            rows = row_table(self.m, sol, self.objective.norm)
-        t0 = time.perf_counter()
-        with progress.step("the formula allocation"):
-            try:
-                formula = formula_allocation(inputs, sc.solver, deadline, mode == "formula", self._shares)
-            except NoFormulaAllocation:
-                self._raise_infeasible(deadline)
-        timings["formula_s"] = time.perf_counter() - t0
-        if self.m is None:
-            x, rows = formula.x, formula.rows
-            distance = float(np.abs(x.sum(axis=2) - inputs.phased_target.sum(axis=2)).sum())
-            report = SolveReport(
-                Status.OPTIMAL,
-                -distance,
-                sc.solver.name if formula.method == "lp" else "none",
-                "",
-                formula.method,
-                formula.seconds,
-            )
-        solved = Solved(x, formula.x, rows, report, formula.method, self.lp_rows)
-        return make_settlement(inputs, self.geography, solved, timings)
-
-    def _raise_infeasible(self, deadline: Deadline) -> NoReturn:
-        sc = self.scenario
-        with self.progress.step("infeasible: re-solving with every rule elastic"):
-            diagnosis = diagnose(self.inputs, self.geography, deadline)
-        lines = [f"'{sc.name}' is infeasible: no settlement meets every hard rule."]
-        lines += [f"  - {text}" for text in diagnosis["explanation"].drop_duplicates()]
-        raise InfeasibleError("\n".join(lines), diagnosis)
-
-
-def _geography_inputs(scenario: Scenario) -> tuple:
-    """What loading the geography reads from a scenario (a change means loading it again): the
-    geography section, the integrated selector, the years (own resources grown to them) and the
-    streams' illustrative baseline shares."""
-    shares = {name: s.baseline_share for name, s in scenario.streams.items()}
-    return (scenario.geography, scenario.integrated, tuple(scenario.years), shares)
 
 
 def solve(
@@ -240,7 +30,18 @@ def solve(
         SolverError: the solver failed or the run's time limit (``solver.time_limit_s``, for the whole
             run) passed (exit 4).
     """
+    if scenario.objective.mode == "least_cost":
+        from allocator.whatif.least_cost import solve_least_cost
+
+        return solve_least_cost(scenario, geography, progress)
     return Model(scenario, geography, progress, Deadline(scenario.solver.time_limit_s)).solve()
 
 
-__all__ = ["Model", "SolverError", "build_model", "solve"]  # build_model: defined in model.build
+__all__ = [
+    "LeanSolve",
+    "Model",
+    "Snapshot",
+    "SolverError",
+    "build_model",
+    "solve",
+]  # build_model: defined in model.build

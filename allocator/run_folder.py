@@ -109,24 +109,32 @@ def _json(data: object) -> str:
 
 
 @contextmanager
-def staged_run(s: Settlement, out: Path, progress: Progress | None = None) -> Iterator[Path]:
-    """Stage the run folder ``out`` with the settlement's tables, ``summary.json``, ``timings.json`` and
-    ``scenario.yaml``; yields the staged folder, for other files to be written beside them, then writes
-    the manifest and moves it into place when the block ends (nothing is left if it raises).
+def staged_run(s: Settlement, out: Path) -> Iterator[Path]:
+    """Stage the run folder ``out`` with ``summary.json``, ``timings.json`` and ``scenario.yaml``; yields
+    the staged folder, for the tables (``write_tables``, which the block must call) and other files to be
+    written beside them, then writes the manifest and moves it into place when the block ends (nothing
+    is left if it raises).
 
     Raises:
         OutputError: ``out`` is not absent, empty or an earlier run folder (nothing is touched).
     """
-    progress = progress or Progress(enabled=False)
     with staged(Path(out), "run", UNLISTED) as tmp:
-        with progress.step("writing the tables"):
-            for name, table in settlement_tables(s).items():
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
-                spreadsheet_frame(table).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
         (tmp / "summary.json").write_text(_json(s.summary), encoding="utf-8")
         (tmp / "timings.json").write_text(_json(s.timings), encoding="utf-8")
         (tmp / "scenario.yaml").write_text(dump_yaml(s.scenario.resolved()), encoding="utf-8")
         yield tmp
+        missing = [name for name in TABLES if not (tmp / f"{name}.parquet").is_file()]
+        if missing:  # a writer's mistake, not a user's: a run folder is never published without them
+            raise RuntimeError(f"the run folder's tables were not written: {', '.join(missing)}")
+
+
+def write_tables(s: Settlement, folder: Path, progress: Progress | None = None) -> None:
+    """Write the settlement's tables into the staged run folder, each as Parquet and CSV."""
+    progress = progress or Progress(enabled=False)
+    with progress.step("writing the tables"):
+        for name, table in settlement_tables(s).items():
+            table.to_parquet(folder / f"{name}.parquet", index=False)
+            spreadsheet_frame(table).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
 
 
 def _damaged(path: Path, message: str) -> DamagedFolderError:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.errors import Problem, RuleSetError, ScenarioError
 from allocator.paths import expand_vars, remember_written
-from allocator.yamlio import YamlData, YamlLimitError, parse_value, read_yaml
+from allocator.yamlio import MAX_BYTES, YamlData, YamlLimitError, parse_value, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,30 @@ def override_layer(overrides: Overrides | None) -> Layer | None:
     return Layer(SET_SOURCE, resolve_paths(data, Path.cwd(), SET_SOURCE))
 
 
+_RULE_SETS: dict[tuple[str, str], Layer] = {}
+"""Rule sets already read, by (resolved path, SHA-256 of the file's bytes): a sweep derives thousands of
+scenarios from one, and parsing the YAML again cost more than the warm re-solve. Keyed by content, not
+modification time, which may not change between two quick writes."""
+
+
 def _read_rule_set(path: Path) -> Layer:
+    try:
+        found = path.stat()
+        plain = stat.S_ISREG(found.st_mode) and found.st_size <= MAX_BYTES  # never a device or a FIFO
+        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest()) if plain else None
+    except OSError:
+        key = None  # read_yaml says what is wrong with the file
+    if key is not None and key in _RULE_SETS:
+        return copy.deepcopy(_RULE_SETS[key])
+    layer = _read_rule_set_file(path)
+    if key is not None:
+        if len(_RULE_SETS) > 64:
+            _RULE_SETS.clear()
+        _RULE_SETS[key] = copy.deepcopy(layer)
+    return layer
+
+
+def _read_rule_set_file(path: Path) -> Layer:
     raw = read_yaml(path, error=RuleSetError)
     if not isinstance(raw, dict):
         raise RuleSetError([Problem(str(path), "", "a rule set must be a mapping with a 'rules:' section")])

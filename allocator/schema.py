@@ -28,6 +28,7 @@ from allocator.schema_geography import (
     Strict,
     TableSource,
 )
+from allocator.schema_whatif import SweepSpec, UncertaintySpec
 from allocator.selectors import MAX_GBP, MAX_PER_HEAD_GBP, Selector, dated
 from allocator.yamlio import YamlData
 
@@ -81,6 +82,15 @@ class StreamSpec(Strict):
     """Share of the national baseline, in [0, 1], used only by an illustrative baseline."""
 
 
+class GoalSpec(Strict):
+    """A mission's measurable goal: the national, population-weighted projected indicator by a year."""
+
+    value: float = Field(ge=-1e12, le=1e12)
+    """The indicator's national value to reach (in the mission's own unit)."""
+    by: int = Field(ge=1990, le=2100)
+    """The financial year (its start, 2029 = 2029-30) by which it is reached."""
+
+
 class MissionSpec(Strict):
     """A national mission measured by one area indicator."""
 
@@ -97,6 +107,9 @@ class MissionSpec(Strict):
     unit: str = ""
     source: str = ""
     """Where the indicator comes from (publisher, period)."""
+    goal: GoalSpec | None = None
+    """A measurable goal with a date; a ``mission_target`` rule holds the settlement to it, and the
+    ``least_cost`` objective finds the smallest envelope that meets every goal."""
 
 
 # --- objective and solver --------------------------------------------------------------------------
@@ -112,7 +125,10 @@ class DistributionalSpec(Strict):
 class ObjectiveSpec(Strict):
     """What the settlement optimises, and the appraisal conventions (Green Book)."""
 
-    mode: Literal["mission_value", "formula", "blend"] = "mission_value"
+    mode: Literal["mission_value", "formula", "blend", "robust", "least_cost"] = "mission_value"
+    """``mission_value`` (default), ``formula``, ``blend``, ``robust`` (the best settlement over draws of
+    the ``uncertainty:`` block: its ``robust`` measure) or ``least_cost`` (the smallest envelope that meets
+    every mission's goal; docs/model.md)."""
     blend_beta: float = Field(1e-3, ge=0.0, le=1e6)
     """``blend`` only: mission value given up per £ of distance from the formula's phased target, in
     [0, 1e6]."""
@@ -227,6 +243,11 @@ class Scenario(Strict):
     """Rules by id. The id is the rule's name everywhere (constraints, verification, reports)."""
     objective: ObjectiveSpec = Field(default_factory=ObjectiveSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    sweep: SweepSpec | None = None
+    """The scenario's own sweep (``allocator sweep`` without ``--vary``): keys to vary and how."""
+    uncertainty: UncertaintySpec | None = None
+    """Spreads of the streams' effects, response curvature and persistence (``allocator sweep --samples``
+    and the ``robust`` objective)."""
     assumptions: dict[str, str] = Field(default_factory=dict, max_length=200)
     """Modelling assumptions, by what they are about (e.g. ``effects``), each with its value and its
     source or rationale. The explorer, the workbook and ``inspect`` show them as assumptions, apart from
@@ -274,6 +295,12 @@ class Scenario(Strict):
     def resolved(self) -> dict[str, YamlData]:
         """The fully resolved scenario as plain data (what ``allocator validate --resolved`` prints)."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    @model_validator(mode="after")
+    def _robust_needs_draws(self) -> Scenario:
+        if self.objective.mode == "robust" and self.uncertainty is None:
+            raise ValueError("objective.mode robust needs an uncertainty: block to draw from")
+        return self
 
     @field_validator("years")
     @classmethod

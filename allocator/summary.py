@@ -8,7 +8,7 @@ mapping. The key order is part of the output (the file is byte-identical run to 
 from __future__ import annotations
 
 from importlib import metadata
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pandas as pd
 
@@ -36,6 +36,19 @@ class VerificationSummary(TypedDict):
     failed: list[str]
 
 
+class LeastCost(TypedDict):
+    """What a ``least_cost`` solve found (``allocator.whatif.least_cost``)."""
+
+    scale: float
+    """The common factor of the scenario's envelopes that just meets every goal."""
+    infeasible_below: float
+    """The largest factor tried that met no goal-meeting settlement (the bisection's lower end)."""
+    envelopes: dict[str, YamlData]
+    """The envelopes at ``scale``, by budget, as in a scenario file."""
+    goals: list[str]
+    """The missions whose goals were held."""
+
+
 class Summary(TypedDict):
     """The content of summary.json, in its key order."""
 
@@ -55,6 +68,8 @@ class Summary(TypedDict):
     provenance: dict[str, YamlData]
     """The resolved scenario (any YAML), its sources, file hashes, package versions, notes, attribution."""
     verification: VerificationSummary
+    least_cost: NotRequired[LeastCost]
+    """Only for a ``least_cost`` scenario: the least envelope found."""
 
 
 def summary(

@@ -48,6 +48,12 @@ CASES = {
     "explorer": WRITE.format(
         call="from allocator.reports.html import write_report; write_report(s, sys.argv[2])"
     ),
+    "run folder": WRITE.format(
+        call="from allocator.run_outputs import write_run; write_run(s, sys.argv[2] + '-run')"
+    ),
+    "run folder and explorer": WRITE.format(
+        call="from allocator.run_outputs import write_run; write_run(s, sys.argv[2] + '-run', report=True)"
+    ),
 }
 STARTUP = {
     "import allocator": ["-c", "import allocator"],

@@ -3,11 +3,10 @@ the last basis, and gives what a cold solve of the changed scenario gives."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import allocator as al
-from tests.conftest import tiny_geography, tiny_scenario
+from tests.whatif.cases import live_case
 
 WHAT_IFS = [
     {"envelopes.resource.2027": 3_200.0},  # a row bound
@@ -20,36 +19,7 @@ WHAT_IFS = [
 
 def _scenario() -> tuple[al.Scenario, object]:
     """Twelve areas, three years, two budgets, the shipped rule set's kinds of rule."""
-    n = 12
-    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 150.0}
-    scenario = tiny_scenario(
-        {
-            "years": [2026, 2027, 2028],
-            "envelopes": {"resource": {"2026..": 3_300.0}, "capital": {"2026..": 1_700.0}},
-            "streams": {
-                "growth_fund": stream,
-                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
-                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
-            },
-            "rules": {
-                "resource_envelope": {"kind": "envelope", "budget": "resource", "must_allocate": True},
-                "capital_envelope": {"kind": "envelope", "budget": "capital", "must_allocate": True},
-                "guarantee": {"kind": "floor", "phi": 0.95},
-                "pace": {"kind": "ceiling", "gamma": 0.2},
-                "minimum": {"kind": "per_capita_minimum", "mu_gbp_per_head": 5.0},
-                "mix": {"kind": "ring_fenced_mix", "beta": 0.1},
-                "cap": {"kind": "equity_ratio", "rho": 4.0},
-            },
-        }
-    )
-    rng = np.random.default_rng(11)
-    geography = tiny_geography(
-        rng.integers(5, 30, n).astype(float).tolist(),
-        {s: rng.integers(40, 200, n).astype(float).tolist() for s in ("growth_fund", "safety", "housing")},
-        indicators={"gva": rng.integers(25, 45, n).astype(float).tolist()},
-        integrated=(rng.random(n) < 0.3).tolist(),
-    )
-    return scenario, geography
+    return live_case()
 
 
 @pytest.fixture(scope="module")

@@ -106,8 +106,8 @@ def test_the_cycle_finder_sees_function_level_imports() -> None:
     a = {"x": {"y": 1}, "y": {"z": 3}, "z": {"x": 7}}
     assert find_cycle(a) == ["x", "y", "z", "x"]
     assert find_cycle({"x": {"y": 1}, "y": {}}) is None
-    # the engine's lazy imports (geography loading) are in the graph
-    assert "allocator.geography.load" in imports("allocator.engine")
+    # the live model's lazy imports (geography loading) are in the graph
+    assert "allocator.geography.load" in imports("allocator.live_model")
 
 
 def test_no_module_is_over_the_size_limit() -> None:

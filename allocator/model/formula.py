@@ -28,6 +28,8 @@ area, year and stream rather than response segments); ``allocator/model/formula_
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,3 +147,32 @@ def meets_every_row(m: ModelBuilder, v: np.ndarray) -> bool:
         np.abs(np.where(np.isfinite(lo), lo, 0)), np.abs(np.where(np.isfinite(hi), hi, 0))
     )
     return bool(((act >= lo - tol) & (act <= hi + tol)).all())
+
+
+def formula_fingerprint(inputs: ModelInputs) -> str:
+    """A digest of everything the formula allocation reads for one geography (the formula's model and
+    targets; not the effects, weights' local multipliers, response curvature or discounting, which only
+    the scenario's own objective reads): equal digests, equal formula allocations."""
+    sc = inputs.scenario
+    digest = hashlib.sha256()
+    for arr in (
+        inputs.population,
+        inputs.base,
+        inputs.own,
+        inputs.own_base,
+        inputs.eligible,
+        inputs.integrated,
+        inputs.envelope,
+        inputs.inflation,
+        inputs.need_share,
+        inputs.formula_target,
+        inputs.phased_target,
+        inputs.mix_share,
+        inputs.stream_budget,
+        inputs.breakpoints[:, -1],
+    ):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    rules = {k: v.model_dump(mode="json") for k, v in sc.rules.items()}
+    plain = [rules, sc.years, sc.amounts, sc.objective.soft_penalty, sc.solver.model_dump(mode="json")]
+    digest.update(json.dumps(plain, sort_keys=True, default=str).encode())
+    return digest.hexdigest()

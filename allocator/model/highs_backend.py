@@ -192,6 +192,25 @@ class HighsModel:
         for r, c, v in zip(rows.tolist(), cols.tolist(), values.tolist(), strict=True):
             _check(self.h.changeCoeff(r, c, v), "a coefficient")
 
+    # --- the basis ---------------------------------------------------------------------------------
+
+    def basis(self) -> highspy.HighsBasis | None:
+        """The last solve's basis (a copy), or None before any solve: what a later solve may start from."""
+        if not self.solved:
+            return None
+        import highspy
+
+        b = self.h.getBasis()
+        out = highspy.HighsBasis()
+        out.col_status, out.row_status = list(b.col_status), list(b.row_status)
+        out.valid = b.valid
+        return out if b.valid else None
+
+    def set_basis(self, basis: highspy.HighsBasis) -> None:
+        """Start the next solve from ``basis`` (one of :meth:`basis`'s, of a model of this shape)."""
+        _check(self.h.setBasis(basis), "the basis")
+        self.solved = True
+
     # --- solving -----------------------------------------------------------------------------------
 
     def solve(self, time_limit_s: float, presolve: bool = True, warm: bool = False) -> Solution:

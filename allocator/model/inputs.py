@@ -15,6 +15,7 @@ import pandas as pd
 from allocator.errors import Problem, ScenarioError
 from allocator.geography import Geography
 from allocator.model.appraisal import discount_factors, persistence_factors, response_segments
+from allocator.model.need import relative_need
 from allocator.schema import Scenario
 from allocator.selectors import expand
 
@@ -116,10 +117,7 @@ def build_inputs(scenario: Scenario, geography: Geography) -> ModelInputs:
     for j, m in enumerate(missions):
         spec = scenario.missions[m]
         v = areas[spec.indicator].to_numpy(dtype=float)
-        gap = spec.target - v if spec.direction == "higher_is_better" else v - spec.target
-        gap = np.maximum(gap, 0.0)
-        mean = gap.mean()
-        need[:, j] = obj.need_floor if mean <= 0 else np.maximum(obj.need_floor, gap / mean)
+        need[:, j] = relative_need(v, spec.target, spec.direction == "higher_is_better", obj.need_floor)
         local = areas[spec.local_weight_column].to_numpy(dtype=float) if spec.local_weight_column else 1.0
         weight[:, j] = spec.weight * local
     effect = np.array([[scenario.streams[s].effects.get(m, 0.0) for m in missions] for s in streams])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model.build import ModelBuilder
+from allocator.model.inputs import ModelInputs
 from allocator.model.linear import Terms
 
 
@@ -29,9 +30,10 @@ class Objective:
     """What the solver's objective and duals are multiplied by to read them in the objective's unit."""
 
 
-def value_coefficients(m: ModelBuilder) -> np.ndarray:
-    """Mission value per model unit in each response segment: ``d_a defl_t P_{s,t} slope_{s,k} sum_m w e need``."""
-    inp, ix = m.inputs, m.y_index
+def value_coefficients(m: ModelBuilder, inputs: ModelInputs | None = None) -> np.ndarray:
+    """Mission value per model unit in each response segment: ``d_a defl_t P_{s,t} slope_{s,k} sum_m w e need``
+    (under ``inputs`` when given: the same segments with other effects or persistence, e.g. a draw's)."""
+    inp, ix = inputs or m.inputs, m.y_index
     return m.scale * (
         inp.value_per_gbp[ix["area"], ix["stream"]]
         * inp.deflator[ix["year"]]

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.workbook import Workbook
 
-__all__ = ["COUNT", "HEADERS", "MONEY", "PCT", "PER_HEAD", "header", "write_xlsx"]
+__all__ = ["COUNT", "HEADERS", "MONEY", "PCT", "PER_HEAD", "header", "write_workbook", "write_xlsx"]
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Characters XML cannot hold: dropped from text cells."""
@@ -79,6 +79,14 @@ def write_xlsx(settlement: Settlement, path: Path) -> Path:
         for sh in all_sheets
         if max(len(c.values) for c in sh.columns) > MAX_ROWS
     ]
+    return write_workbook(
+        path, settlement.scenario.name, [Sheet("Summary", summary(ctx, notes), one_page=True), *all_sheets]
+    )
+
+
+def write_workbook(path: Path, title: str, sheets_to_write: list[Sheet]) -> Path:
+    """Write ``sheets_to_write`` to the workbook ``path`` in this module's layout (headers, formats,
+    print setup, safe text), deterministically; returns the path."""
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -89,11 +97,9 @@ def write_xlsx(settlement: Settlement, path: Path) -> Path:
         },
     )
     created = datetime.fromisoformat(FIXED_DATE)
-    wb.set_properties(
-        {"title": spreadsheet_cell(settlement.scenario.name), "author": "allocator", "created": created}
-    )
+    wb.set_properties({"title": spreadsheet_cell(title), "author": "allocator", "created": created})
     formats = _Formats(wb)
-    for sheet in [Sheet("Summary", summary(ctx, notes), one_page=True), *all_sheets]:
+    for sheet in sheets_to_write:
         _write_sheet(wb, sheet, formats)
     wb.close()
     return path

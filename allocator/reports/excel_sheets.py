@@ -31,8 +31,7 @@ MAX_WIDTH = 60
 HEADERS = {
     "area_code": "Area code",
     "area_name": "Area",
-    "year": "Year (FY start)",
-    "financial_year": "Financial year",
+    "year": "Financial year",
     "stream": "Stream",
     "budget": "Budget",
     "amount_gbp": "Amount (£)",
@@ -122,23 +121,19 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
     alloc["total"] = wide.sum(axis=1).to_numpy()
     labels = {st: f"{words.stream_label(st, ctx.scenario)} (£)" for st in wide.columns}
     streams = dict.fromkeys(wide.columns, MONEY) | {"total": MONEY}
-    binding = s.binding.copy()
-    if "rule_id" in binding:
-        required = {r: words.requirement(r, ctx.scenario) for r in binding["rule_id"].unique()}
-        binding["requirement"] = binding["rule_id"].map(required)
-        binding["description"] = [_rule_description(ctx, r) for r in binding["rule_id"]]
+    # each rule's words once, on the Verification sheet, rather than on every binding row
     verification = s.verification.copy() if s.verification is not None else pd.DataFrame()
     if "rule_id" in verification:
-        verification.insert(
-            2, "requirement", [words.requirement(r, ctx.scenario) for r in verification["rule_id"]]
-        )
+        rules = verification["rule_id"]
+        verification.insert(2, "requirement", [words.requirement(r, ctx.scenario) for r in rules])
+        verification.insert(3, "description", [_rule_description(ctx, r) for r in rules])
     return [
         Sheet("Areas", _areas(ctx), (1, 2)),
         Sheet("Allocations", _frame(_labelled(alloc, names), streams, labels), (1, 2)),
         Sheet("Area totals", _frame(_labelled(s.area_year_totals().reset_index(), names)), (1, 2)),
         Sheet("Outcomes", _outcomes(ctx), (1, 2)),
         Sheet("Shadow prices", _frame(_labelled(s.shadow_prices, names))),
-        Sheet("Binding rules", _frame(_labelled(binding, names)), (1, 2)),
+        Sheet("Binding rules", _frame(_labelled(s.binding, names)), (1, 2)),
         Sheet("Waterfall", _frame(_labelled(s.waterfall(), names)), (1, 2)),
         Sheet("Verification", _frame(verification, {"max_violation_gbp": SMALL_MONEY})),
         Sheet("Scenario", _scenario_columns(s.scenario.resolved())),
@@ -147,17 +142,20 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
 
 
 def _labelled(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
-    """``df`` with area_name after area_code and financial_year after year (where it has them)."""
+    """``df`` with area_name after area_code (where it has them)."""
     out = df.reset_index(drop=True).copy()
     if "area_code" in out and "area_name" not in out:
         out.insert(out.columns.get_loc("area_code") + 1, "area_name", out["area_code"].map(names))
-    if "year" in out and "financial_year" not in out:
-        out.insert(out.columns.get_loc("year") + 1, "financial_year", out["year"].map(_fy_or_none))
     return out
 
 
-def _fy_or_none(year: Any) -> str | None:
-    return fy(int(year)) if isinstance(year, numbers.Real) and math.isfinite(year) else None
+def year_formats(years: list[Any]) -> list[str | None]:
+    """Number formats that show a financial year's start as its label (2026 as 2026-27): the cell keeps
+    the year as a number, so it sorts and filters as one, and no column of labels repeats it as text."""
+    return [
+        f'0"-{(int(y) + 1) % 100:02d}"' if isinstance(y, numbers.Real) and math.isfinite(y) else None
+        for y in years
+    ]
 
 
 def _guess_format(name: str) -> str | None:
@@ -179,10 +177,16 @@ def _frame(
     if df is None or len(df.columns) == 0:
         return [Column("Note", ["this table is empty for this settlement"])]
     formats, labels = formats or {}, labels or {}
-    return [
-        Column(labels.get(str(c), header(str(c))), df[c].tolist(), formats.get(str(c), _guess_format(str(c))))
-        for c in df.columns
-    ]
+    columns = []
+    for c in df.columns:
+        values = df[c].tolist()
+        fmt = year_formats(values) if c == "year" else formats.get(str(c), _guess_format(str(c)))
+        columns.append(Column(labels.get(str(c), header(str(c))), values, fmt))
+    return columns
+
+
+frame_columns = _frame
+"""A DataFrame as a sheet's columns (for other workbooks, such as a sweep's)."""
 
 
 def _rule_description(ctx: ReportContext, rule_id: str) -> str:

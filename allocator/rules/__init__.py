@@ -11,6 +11,7 @@ from allocator.rules import (
     envelope,  # noqa: F401
     equity_ratio,  # noqa: F401
     floor,  # noqa: F401
+    mission_target,  # noqa: F401
     multi_year_total,  # noqa: F401
     neighbour_parity,  # noqa: F401
     per_capita_minimum,  # noqa: F401

@@ -89,22 +89,22 @@ def test_allocations_equal_the_settlement_by_area_year_and_stream(book) -> None:
     assert heads == [
         "Area code",
         "Area",
-        "Year (FY start)",
         "Financial year",
         *(LABELS[s] for s in STREAMS),
         "Total (£)",
     ]
     assert len(rows) == len(CODES) * len(YEARS)
     wide = s.amounts()
-    for row in rows:
-        code, name, year, label = row[:4]
+    ws = book["Allocations"]
+    for i, row in enumerate(rows, start=2):
+        code, name, year = row[:3]
         assert name == NAMES[CODES.index(code)]
-        assert label == f"{year}-{(year + 1) % 100:02d}"
-        for stream, value in zip(STREAMS, row[4:-1], strict=True):
+        # the year is a number shown as its financial year: 2026 as 2026-27
+        assert ws.cell(row=i, column=3).number_format == f'0"-{(year + 1) % 100:02d}"'
+        for stream, value in zip(STREAMS, row[3:-1], strict=True):
             assert value == wide.loc[(code, year), stream]  # pence: exact
         assert _same(row[-1], wide.loc[(code, year)].sum())
-    ws = book["Allocations"]
-    for col in range(5, 5 + len(STREAMS) + 1):
+    for col in range(4, 4 + len(STREAMS) + 1):
         assert ws.cell(row=2, column=col).number_format == MONEY
 
 
@@ -112,9 +112,9 @@ def test_area_totals_equal_area_year_totals_with_money_pct_and_per_head_formats(
     totals = small_settlement().area_year_totals().reset_index()
     ws = book["Area totals"]
     heads, rows = _table(ws)
-    assert heads[:4] == ["Area code", "Area", "Year (FY start)", "Financial year"]
+    assert heads[:3] == ["Area code", "Area", "Financial year"]
     names = {header(c): c for c in totals.columns}
-    assert [names[h] for h in heads if h not in ("Area", "Financial year")] == list(totals.columns)
+    assert [names[h] for h in heads if h != "Area"] == list(totals.columns)
     assert len(rows) == len(totals)
     for row, (_, expected) in zip(rows, totals.iterrows(), strict=True):
         for head, value in zip(heads, row, strict=True):
@@ -142,10 +142,12 @@ def test_other_tables_match_the_settlement(book) -> None:
             if col in frame:
                 got = [r[heads.index(header(col))] for r in rows]
                 assert all(_same(g, e) for g, e in zip(got, frame[col].tolist(), strict=True)), sheet
+    # each rule's words once, on the Verification sheet, not on every binding row
     heads, rows = _table(book["Binding rules"])
-    assert {r[heads.index(HEADERS["description"])] for r in rows} == {
-        "No area's settlement falls in cash terms."
-    }
+    assert HEADERS["description"] not in heads
+    heads, rows = _table(book["Verification"])
+    described = {r[heads.index("Rule")]: r[heads.index(HEADERS["description"])] for r in rows}
+    assert described["funding_guarantee"] == "No area's settlement falls in cash terms."
 
 
 def test_outcomes_show_each_indicator_at_its_precision_with_its_unit(book) -> None:

@@ -104,8 +104,14 @@ def test_sentence_follows_every_parameter(kind: str) -> None:
     numbers = {
         n: v
         for n, v in scenario.rules["rule"].model_dump().items()
-        if isinstance(v, int | float) and not isinstance(v, bool) and n not in ("penalty",) and v is not None
+        if isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and n not in ("penalty", "by")
+        and v is not None
     }
+    if scenario.rules["rule"].model_dump().get("by") is not None:  # a year: moved, not scaled
+        changed = scenario.with_overrides({"rules.rule.by": scenario.years[0]})
+        assert make_rule("rule", changed.rules["rule"]).requirement(changed) != sentence, kind
     for name, value in numbers.items():
         changed = scenario.with_overrides({f"rules.rule.{name}": value * 0.5 + 0.01})
         other = make_rule("rule", changed.rules["rule"]).requirement(changed)

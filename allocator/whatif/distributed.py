@@ -1,0 +1,69 @@
+"""Run a sweep's blocks on Dask: a LocalCluster of worker processes (``--workers N``) or an existing
+cluster (``--scheduler ADDRESS``).
+
+Each block is one task. A worker process keeps the live model of the sweep it last ran (``runner``), so
+its later blocks re-solve warm; every block starts from the shipped scenario's solution, so the results
+are the same whichever worker takes which block, and the same as in-process. Results come back to this
+process, which writes them: workers need no access to the output folder, only allocator installed (and,
+on a remote cluster, the same version).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from allocator.errors import AllocatorError
+from allocator.whatif.runner import Job, Outcome, live_model, run_block
+from allocator.whatif.variants import Variant
+
+
+def _base(job: Job) -> dict[str, Any]:
+    return live_model(job)[2]
+
+
+def run_distributed(
+    job: Job,
+    todo: list[list[Variant]],
+    take: Callable[[Outcome], None],
+    workers: int = 0,
+    scheduler: str | None = None,
+) -> dict[str, Any]:
+    """Run ``todo`` (blocks of variants) on Dask; ``take`` receives every outcome. Returns the shipped
+    scenario's lean result.
+
+    Raises:
+        AllocatorError: dask is not installed, or the scheduler cannot be reached.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:  # pragma: no cover - a dependency of allocator
+        raise AllocatorError("--workers and --scheduler need dask[distributed] installed") from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+    except OSError as exc:
+        raise AllocatorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        shared = client.scatter(job, broadcast=True)
+        base = client.submit(_base, shared, pure=False)
+        futures = [client.submit(run_block, shared, part, pure=False) for part in todo]
+        for future in as_completed(futures):
+            for outcome in future.result():
+                take(outcome)
+        return base.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
