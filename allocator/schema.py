@@ -173,7 +173,7 @@ class SolverSpec(Strict):
     method: Literal["monolithic", "decomposed", "auto"] = "auto"
     """How each LP is solved: ``monolithic`` (one solver model of the whole LP), ``decomposed`` (by
     area: a coordinator over the rows that couple areas and one small problem per area, HiGHS only;
-    docs/model.md, section 9), or ``auto``: decomposed from 1,500 recipient areas up (the measured
+    docs/model.md, section 13), or ``auto``: decomposed from 1,500 recipient areas up (a little above the
     break-even, docs/performance.md), monolithic below."""
     workers: int = Field(1, ge=1, le=MAX_WORKERS)
     """Processes the decomposed method spreads the areas' problems over (this one included), 1 to 64."""

@@ -235,3 +235,18 @@ def test_decomposed_needs_highs_through_highspy() -> None:
         tiny_scenario({"solver": {"name": "cbc", "method": "decomposed"}})
     with pytest.raises(ValueError, match="method 'decomposed' runs on HiGHS"):
         tiny_scenario({"solver": {"interface": "pulp", "method": "decomposed"}})
+
+
+def test_a_what_if_by_area_equals_a_cold_solve() -> None:
+    """A solve by area keeps no live model: a what-if solves again from scratch, to the same answer."""
+    scenario, geography = _every_kind(12, 10, {"tau": 0.3})
+    scenario = _decomposed(scenario)
+    model = al.Model(scenario, geography)
+    first = model.solve()
+    envelope = model.inputs.envelope[model.inputs.budgets.index("resource"), 1]
+    change = {"envelopes.resource.2027": round(0.99 * float(envelope), 2)}
+    what_if = model.resolve(change)
+    assert not model.warm
+    assert what_if.summary["solve"]["algorithm"] == "decomposed"
+    _same(what_if, al.solve(scenario.with_overrides(change), geography))
+    assert what_if.summary["value"]["V"] < first.summary["value"]["V"]  # 1% less to spend in 2027

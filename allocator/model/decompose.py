@@ -31,7 +31,9 @@ from allocator.model.highs_backend import Solution
 logger = logging.getLogger(__name__)
 
 AUTO_AREAS = 1500
-"""From this many areas ``solver.method: auto`` decomposes (the break-even in docs/performance.md)."""
+"""From this many areas ``solver.method: auto`` decomposes: a little above the measured break-even
+(about 1,000 areas, ``benchmarks/break_even.py``, docs/performance.md), as one model also keeps a live
+model for what-ifs."""
 GAP = 1e-9
 """Relative gap between the Lagrangian bound and the coordinator's value at which the solve stops."""
 FEASIBLE = 1e-7
