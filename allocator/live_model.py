@@ -31,7 +31,7 @@ from allocator.lean_solve import LeanSolve, Snapshot
 from allocator.model.build import ModelBuilder, build_model
 from allocator.model.elastic import diagnose
 from allocator.model.formula import FormulaAllocation, formula_fingerprint
-from allocator.model.formula_allocation import formula_allocation
+from allocator.model.formula_allocation import Undecided, direct_formula, formula_lp
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.inputs import build_inputs, with_envelopes
@@ -278,12 +278,26 @@ class Model:
         report: SolveReport | None = None
         sol: Solution | None = None
         x = None
+        early: list[FormulaAllocation | Undecided] = []
+        early_s: list[float] = []
+
+        def formula_meanwhile() -> None:  # the direct formula uses no solver: it runs while HiGHS solves
+            t0 = time.perf_counter()
+            early.append(self._direct_formula(with_rows=mode == "formula"))
+            early_s.append(time.perf_counter() - t0)
+
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
                 if self._live is None:
                     self._live = live_model(self.m.asm.lp(), self.objective.cost, sc.solver)
                 report, sol = solve_lp(
-                    self.m.asm.lp(), self.objective, sc.solver, deadline, self._live, warm=warm
+                    self.m.asm.lp(),
+                    self.objective,
+                    sc.solver,
+                    deadline,
+                    self._live,
+                    warm=warm,
+                    meanwhile=formula_meanwhile if formula else None,
                 )
             timings["solve_s"] = report.seconds
             if report.status == Status.INFEASIBLE:
@@ -297,10 +311,10 @@ class Model:
             x = self.m.allocation(sol.x)
         found = None
         if formula or self.m is None:
-            t0 = time.perf_counter()
+            t0 = time.perf_counter() - sum(early_s)  # its time while the LP was solved counts too
             with progress.step("the formula allocation"):
                 try:
-                    found = self._formula(deadline, with_rows=mode == "formula")
+                    found = self._formula(deadline, mode == "formula", early[0] if early else None)
                 except NoFormulaAllocation:
                     if diagnose:
                         self._raise_infeasible(deadline)
@@ -322,14 +336,26 @@ class Model:
             return LeanSolve(x, None, sol, report, "", None, timings, warm)
         return LeanSolve(x, found.x, sol, report, found.method, found.rows, timings, warm)
 
-    def _formula(self, deadline: Deadline, with_rows: bool) -> FormulaAllocation:
-        """The formula allocation, reused while nothing it reads has changed (an effect or a weight of
-        the scenario's own objective does not change it)."""
+    def _direct_formula(self, with_rows: bool) -> FormulaAllocation | Undecided:
+        """The formula allocation if it is known without a solver: reused while nothing it reads has
+        changed (an effect or a weight of the scenario's own objective does not change it), or ``R``."""
         key = (with_rows, formula_fingerprint(self.inputs))
         if self._formula_cache is not None and self._formula_cache[0] == key:
             return self._formula_cache[1]
-        found = formula_allocation(self.inputs, self.scenario.solver, deadline, with_rows, self._shares)
-        self._formula_cache = (key, found)
+        found = direct_formula(self.inputs, with_rows, self._shares)
+        if isinstance(found, FormulaAllocation):
+            self._formula_cache = (key, found)
+        return found
+
+    def _formula(
+        self, deadline: Deadline, with_rows: bool, early: FormulaAllocation | Undecided | None = None
+    ) -> FormulaAllocation:
+        """The formula allocation: ``early`` (found while the scenario's LP was solved) or found now, by
+        its LPs when the rules hold it away from ``R``."""
+        found = early if early is not None else self._direct_formula(with_rows)
+        if not isinstance(found, FormulaAllocation):
+            found = formula_lp(found, self.scenario.solver, deadline)
+            self._formula_cache = ((with_rows, formula_fingerprint(self.inputs)), found)
         return found
 
     def _settle(self, deadline: Deadline, warm: bool) -> Settlement:

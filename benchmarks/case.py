@@ -38,7 +38,7 @@ def main() -> None:
     from allocator.run_outputs import write_run
 
     out: dict = {"path": "new"}
-    t0 = time.perf_counter()
+    t0 = t_run = time.perf_counter()
     scenario = al.load_scenario(args.scenario, args.overrides)
     geography = al.load_geography(scenario)
     out["load_s"] = time.perf_counter() - t0
@@ -62,16 +62,15 @@ def main() -> None:
     out["algorithm"] = settlement.summary["solve"]["algorithm"]
     out["objective"] = settlement.summary["solve"]["objective"]
     t0 = time.perf_counter()
-    settlement.verify()
-    out["verify_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         write_run(settlement, Path(tmp) / "run", report=False)
     out["write_s"] = time.perf_counter() - t0
-    # what allocator run takes without the explorer (imports not counted)
-    out["total_s"] = (
-        out["load_s"] + out["build_s"] + out["solve_s"] + out["formula_s"] + out["tables_s"] + out["write_s"]
-    )
+    # what allocator run takes without the explorer, wall clock (imports not counted); the formula is
+    # found while HiGHS solves, so the steps' times overlap and do not add up to it
+    out["total_s"] = time.perf_counter() - t_run
+    t0 = time.perf_counter()
+    settlement.verify()  # every rule's check again, timed on its own (the run made them once already)
+    out["verify_s"] = time.perf_counter() - t0
     out["status"] = settlement.summary["solve"]["status"]
     out["V"] = settlement.summary["value"]["V"]
     out["V_formula"] = settlement.summary["value"]["V_formula"]

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from allocator.model.build import ModelBuilder
 from allocator.model.formula import (
     FormulaAllocation,
     build_formula_model,
@@ -35,6 +36,19 @@ def formula_allocation(
     reports it). ``shares``: budgets' shares by year from an earlier computation, to start from (a
     re-solve); updated with the shares found.
     """
+    attempt = direct_formula(inputs, with_rows, shares)
+    return attempt if isinstance(attempt, FormulaAllocation) else formula_lp(attempt, spec, deadline)
+
+
+Undecided = tuple[ModelBuilder, RuleRows, float]
+"""The formula's model and rows, and when the attempt started, when ``R`` is not the allocation."""
+
+
+def direct_formula(
+    inputs: ModelInputs, with_rows: bool = False, shares: dict[int, np.ndarray] | None = None
+) -> FormulaAllocation | Undecided:
+    """``R`` when it meets every rule and is of least distance (no solver is used, so this may run while
+    a solver works on the scenario's own LP); otherwise what ``formula_by_lp`` needs to go on."""
     t0 = time.perf_counter()
     m = build_formula_model(inputs)
     rows = RuleRows(m)
@@ -46,4 +60,10 @@ def formula_allocation(
         if meets_every_row(m, v):
             table = row_table(m, solution_from_values(v), 1.0) if with_rows else None
             return FormulaAllocation(m.scale * x, "direct", time.perf_counter() - t0, table)
+    return m, rows, t0
+
+
+def formula_lp(attempt: Undecided, spec: SolverSpec, deadline: Deadline) -> FormulaAllocation:
+    """The formula allocation by its LPs, where ``direct_formula`` could not decide it."""
+    m, rows, t0 = attempt
     return formula_by_lp(m, rows, spec, deadline, t0)

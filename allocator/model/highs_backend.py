@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -229,10 +230,18 @@ class HighsModel:
 
     # --- solving -----------------------------------------------------------------------------------
 
-    def solve(self, time_limit_s: float, presolve: bool = True, warm: bool = False) -> Solution:
+    def solve(
+        self,
+        time_limit_s: float,
+        presolve: bool = True,
+        warm: bool = False,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Solution:
         """Solve within ``time_limit_s`` (the watchdog's limit too).
 
         ``warm`` re-solves from the last basis with simplex (an IPM solve would ignore the basis).
+        ``meanwhile`` runs in this thread while HiGHS solves in its own (it must not use HiGHS itself);
+        if it raises, the solve is stopped and the error passed on.
         """
         if self.abandoned:
             raise RuntimeError("this model's last solve was abandoned while still running")
@@ -245,7 +254,14 @@ class HighsModel:
         if h.is_solver_running() and not _wait_for_abandoned(time_limit_s):
             return Solution("time_limit", None, None, None, 0.0, message="an earlier solve did not stop")
         thread = h.startSolve()
-        done, _ = h.wait(time_limit_s + CANCEL_AFTER_S)
+        if meanwhile is not None:
+            try:
+                meanwhile()
+            except BaseException:
+                h.cancelSolve()
+                h.wait(ABANDON_AFTER_S)
+                raise
+        done, _ = h.wait(max(time_limit_s - (time.perf_counter() - t0), 0.0) + CANCEL_AFTER_S)
         if not done:
             logger.info("HiGHS passed its time limit; asking it to stop")
             h.cancelSolve()

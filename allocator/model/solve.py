@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -108,24 +109,31 @@ def solve_lp(
     deadline: Deadline,
     live: HighsModel | None = None,
     warm: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[SolveReport, Solution]:
     """Solve ``lp`` under ``obj``; never raises for a solver outcome (see the report's status).
 
     With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis.
+    ``meanwhile`` (work that uses no solver) runs while HiGHS solves in its own thread, or first where
+    the solve runs in this one.
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
     if decomposes(lp, spec):
         from allocator.model.decompose import solve_decomposed
 
+        if meanwhile is not None:
+            meanwhile()
         sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining())
     elif uses_highspy(spec):
         live = live or HighsModel(lp, obj.cost, spec)
-        sol = live.solve(deadline.remaining(), warm=warm)
+        sol = live.solve(deadline.remaining(), warm=warm, meanwhile=meanwhile)
         if sol.status == "infeasible":
             again = live.solve(deadline.remaining(), presolve=False)
             sol = dataclasses.replace(again, seconds=again.seconds + sol.seconds)
     else:
+        if meanwhile is not None:
+            meanwhile()
         sol = solve_pulp(lp, obj.cost, spec, max(deadline.remaining(), 1e-3))
     objective = sol.objective * obj.norm if sol.objective is not None else None
     report = SolveReport(
