@@ -11,6 +11,7 @@ on a remote cluster, the same version).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 from allocator.errors import AllocatorError
@@ -36,10 +37,15 @@ def run_distributed(
     Raises:
         AllocatorError: dask is not installed, or the scheduler cannot be reached.
     """
+    # Dask logs every start, connection and shutdown at INFO (with tracebacks for connections closed at
+    # shutdown): a user's terminal gets its errors only, here and in the worker processes (which read the
+    # environment when they start); ``-vv`` still shows allocator's own log.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - a dependency of allocator
         raise AllocatorError("--workers and --scheduler need dask[distributed] installed") from None
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     cluster = None
     try:
         if scheduler:

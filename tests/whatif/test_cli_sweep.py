@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from allocator.cli import main
@@ -59,3 +64,23 @@ def test_bad_input_exits_2(tmp_path):
     )
     assert foreign.exit_code == 2
     assert (mine / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_workers_keep_the_terminal_quiet(tmp_path):
+    """Dask logs every start, connection and shutdown (with tracebacks for connections closed at
+    shutdown): a user sees the sweep's own output only."""
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "two"
+    args = ["sweep", BASELINE, "--vary", "rules.funding_guarantee.phi=0.99,1.0", "--workers", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "allocator", *args, "--no-formula", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 variants (2 optimal)" in done.stdout
+    assert "distributed" not in done.stderr
+    assert "Traceback" not in done.stderr
