@@ -39,7 +39,9 @@ from allocator.cli_console import debug_option, handle_errors, out_console
     "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster (e.g. tcp://host:8786)."
 )
 @click.option(
-    "--block", type=click.IntRange(1, 100_000), help="Variants a worker solves in a row (default 25)."
+    "--block",
+    type=click.IntRange(1, 100_000),
+    help="Variants a worker solves in a row (default an eighth of the variants, at least 25).",
 )
 @click.option(
     "--no-formula", is_flag=True, help="Skip each variant's formula allocation (its V is then empty)."

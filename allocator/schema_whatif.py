@@ -55,9 +55,11 @@ class SweepSpec(Strict):
     scenario file reads a dotted mapping key as nested fields."""
     combine: Literal["grid", "zip"] = "grid"
     """``grid``: every combination of the keys' values; ``zip``: the i-th value of each key together."""
-    block: int = Field(25, ge=1, le=100_000)
+    block: int | None = Field(None, ge=1, le=100_000)
     """Variants a worker solves in a row, each from the one before; each block starts from the shipped
-    scenario's solution, so results do not depend on how blocks are shared out."""
+    scenario's solution, so results do not depend on how blocks are shared out. Default: an eighth of
+    the variants, at least 25 (a block's start costs about a warm solve from far away; eight blocks keep
+    up to eight workers busy)."""
 
     @model_validator(mode="after")
     def _keys(self) -> SweepSpec:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +61,7 @@ def sweep(
         formula: find each variant's formula allocation (its V is in the summary).
         full: keep each variant's full tables (allocations, totals by area and year, outcomes,
             verification); costs a Settlement per variant.
-        block: variants per block (default the ``sweep:`` block's, 25).
+        block: variants per block (default the ``sweep:`` block's, else ``default_block``).
         samples: instead of varying keys, solve this many draws of the scenario's ``uncertainty:`` block
             (``allocator.whatif.uncertainty``), valuing the shipped settlement under each.
         seed: the draws' seed (default the block's own).
@@ -81,11 +82,12 @@ def sweep(
         samples = samples or (own.samples if own else 0)
         seed = seed if seed is not None else (own.seed if own else 0)
         found = draws(scenario, samples, seed)
-        spec = SweepSpec.model_construct(vary=[], combine="zip", block=block or 25)
+        spec = SweepSpec.model_construct(vary=[], combine="zip", block=block)
     else:
         spec = _spec(scenario, vary, combine, block)
         found = variants(scenario, spec.by_key(), spec.combine)
         check_values(scenario, spec.by_key(), found)
+    spec = spec.model_copy(update={"block": spec.block or default_block(len(found))})
     if geography is None:
         from allocator.geography.load import load_geography
 
@@ -137,6 +139,14 @@ def sweep(
     return result
 
 
+def default_block(n: int) -> int:
+    """Variants per block when none is given: an eighth of the sweep, at least 25. Each block starts
+    from the shipped solution (about a second at UK size), so fewer, longer blocks cost less, while eight
+    keep up to eight workers busy. It depends on the sweep alone, never on the workers, so a sweep gives
+    the same results wherever it runs."""
+    return max(25, math.ceil(n / 8))
+
+
 def _spec(
     scenario: Scenario, vary: dict[str, YamlData] | None, combine: str | None, block: int | None
 ) -> SweepSpec:
@@ -159,7 +169,7 @@ def _spec(
     fields = {
         "vary": entries,
         "combine": combine or (own.combine if own else "grid"),
-        "block": block or (own.block if own else 25),
+        "block": block or (own.block if own else None),
     }
     try:
         return SweepSpec.model_validate(fields)
