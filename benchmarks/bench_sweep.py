@@ -35,7 +35,7 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from run import _geo  # noqa: E402  (the synthetic geographies the other benchmarks use)
+from run import synthetic_geo  # noqa: E402  (the synthetic geographies the other benchmarks use)
 
 CASES = {
     "default": {"scenario": ROOT / "scenarios" / "baseline.yaml", "geo": None},
@@ -50,7 +50,7 @@ def run_case(name: str, n: int, formula: bool, cold: int, workers: int) -> dict:
 
     case = CASES[name]
     if case["geo"]:
-        os.environ["ALLOCATOR_BENCH_GEO"] = str(_geo(case["geo"]))
+        os.environ["ALLOCATOR_BENCH_GEO"] = str(synthetic_geo(case["geo"]))
     scenario = al.load_scenario(case["scenario"])
     geography = al.load_geography(scenario)
     vary = {"envelopes.resource": f"*0.95:1.05:{n}"}

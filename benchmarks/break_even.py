@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import _geo  # noqa: E402  (the synthetic geographies the other benchmarks use)
+from run import synthetic_geo  # noqa: E402  (the synthetic geographies the other benchmarks use)
 
 KEYS = ("wall_s", "cpu_s", "rounds")
 
@@ -66,7 +66,7 @@ def main() -> None:
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for areas in args.areas:
-        geo = _geo(areas)
+        geo = synthetic_geo(areas)
         runs: dict[str, list[dict]] = {"monolithic": [], "decomposed": []}
         for _ in range(args.repeat):
             for method, got in runs.items():

@@ -32,6 +32,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))
+
+from run import synthetic_geo  # noqa: E402  (the synthetic geographies every benchmark shares)
 
 WRITE = """
 import sys, time
@@ -65,28 +68,10 @@ STARTUP = {
 }
 
 
-def _geo(areas: int) -> Path:
-    folder = RESULTS / f"geo{areas}"
-    if not (folder / "areas.gpkg").is_file():
-        cmd = [
-            sys.executable,
-            "-m",
-            "allocator.cli",
-            "geodata",
-            "synth",
-            "--areas",
-            str(areas),
-            "--seed",
-            "7",
-        ]
-        subprocess.run([*cmd, "-o", str(folder)], check=True, capture_output=True)
-    return folder
-
-
 def _uk_run() -> Path:
     run = RESULTS / "uk_run"
     if not (run / "summary.json").is_file():
-        env = {**os.environ, "ALLOCATOR_BENCH_GEO": str(_geo(361))}
+        env = {**os.environ, "ALLOCATOR_BENCH_GEO": str(synthetic_geo(361))}
         cmd = [
             sys.executable,
             "-m",

@@ -52,7 +52,7 @@ CAP_S = {"default": 600, "uk": 900, "3500": 600, "35000": 900}
 """Wall-clock cap of one run (its solver time limit is set a little below)."""
 
 
-def _geo(areas: int) -> Path:
+def synthetic_geo(areas: int) -> Path:
     folder = RESULTS / f"geo{areas}"
     if not (folder / "areas.gpkg").is_file():
         cmd = [
@@ -116,7 +116,7 @@ def run_case(name: str, repeat: int, shipped: Path | None, methods: list[str] | 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = [str(case["scenario"])]
     if case["geo"]:
-        args += ["--geo", str(_geo(case["geo"]))]
+        args += ["--geo", str(synthetic_geo(case["geo"]))]
     limit = ["--set", f"solver.time_limit_s={cap - 60}"]
     ipm = ["--set", "solver.algorithm=ipm"] if name in ("3500", "35000") else []
     if name in ("3500", "35000") and methods:
