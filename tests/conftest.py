@@ -79,6 +79,17 @@ BASE_SCENARIO: dict[str, Any] = {
 }
 
 
+def three_streams(zmax_gbp_per_head: float) -> dict[str, Any]:
+    """The streams the model tests share: a resource fund, a resource service and a capital programme,
+    each buying growth, with one response curve (``zmax`` set by the test)."""
+    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": zmax_gbp_per_head}
+    return {
+        "growth_fund": stream,
+        "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
+        "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
+    }
+
+
 def tiny_scenario(patch: dict[str, Any] | None = None) -> Scenario:
     """BASE_SCENARIO deep-merged with ``patch`` (None values delete)."""
 

@@ -17,7 +17,7 @@ from allocator.model.inputs import build_inputs
 from allocator.model.objective import objective
 from allocator.model.solve import Deadline, solve_lp
 from allocator.rules import KINDS
-from tests.conftest import tiny_geography, tiny_scenario
+from tests.conftest import three_streams, tiny_geography, tiny_scenario
 from tests.rules.test_rules_contract import _generic
 
 REL = 1e-7
@@ -38,7 +38,6 @@ def _every_kind(
     capital = 1.04 * float(baseline["housing"].sum())
     first = 2026
     grow = [1.03**t for t in range(years)]
-    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 150.0}
     scenario = tiny_scenario(
         {
             "years": list(range(first, first + years)),
@@ -46,11 +45,7 @@ def _every_kind(
                 "resource": {str(first + t): resource * g for t, g in enumerate(grow)},
                 "capital": {str(first + t): capital * g for t, g in enumerate(grow)},
             },
-            "streams": {
-                "growth_fund": stream,
-                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
-                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
-            },
+            "streams": three_streams(150.0),
             "rules": {
                 "resource_envelope": {"kind": "envelope", "budget": "resource", "must_allocate": True},
                 "capital_envelope": {"kind": "envelope", "budget": "capital"},

@@ -17,7 +17,7 @@ from allocator.model.formula_lp import formula_by_lp
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import build_inputs
 from allocator.model.solve import Deadline
-from tests.conftest import tiny_geography, tiny_scenario
+from tests.conftest import three_streams, tiny_geography, tiny_scenario
 from tests.test_property import cases
 
 MILLION = 1e6
@@ -83,16 +83,11 @@ def _parity_case():
     """Eight areas in a row, two budgets, two years, a tight neighbour parity: the rules hold the formula
     away from its relaxed allocation, so the LP decides it."""
     n = 8
-    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 200.0}
     scenario = tiny_scenario(
         {
             "years": [2026, 2027],
             "envelopes": {"resource": 4_000.0, "capital": 2_000.0},
-            "streams": {
-                "growth_fund": stream,
-                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
-                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
-            },
+            "streams": three_streams(200.0),
             "objective": {"mode": "formula"},
             "rules": {
                 "resource_envelope": {"kind": "envelope", "budget": "resource", "must_allocate": True},

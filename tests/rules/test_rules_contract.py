@@ -15,7 +15,7 @@ import pytest
 from allocator.engine import solve
 from allocator.rules import KINDS, RuleSpec, make_rule
 from allocator.rules.base import PARTS
-from tests.conftest import ROOT, tiny_geography, tiny_scenario
+from tests.conftest import ROOT, three_streams, tiny_geography, tiny_scenario
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,16 +25,11 @@ KIND_NAMES = sorted(KINDS)
 def _generic(kind: str, mode: str):
     """Three areas in a row over two years; two resource streams and a capital one; the third area is
     integrated. Baseline totals 300, 450, 200 against envelopes of 1,000 (resource) and 400 (capital)."""
-    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 100.0}
     scenario = tiny_scenario(
         {
             "years": [2026, 2027],
             "envelopes": {"resource": 1000.0, "capital": 400.0},
-            "streams": {
-                "growth_fund": stream,
-                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
-                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
-            },
+            "streams": three_streams(100.0),
             "rules": {
                 "resource_envelope": {"kind": "envelope", "budget": "resource"},
                 "capital_envelope": {"kind": "envelope", "budget": "capital"},

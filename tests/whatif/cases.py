@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.conftest import tiny_geography, tiny_scenario
+from tests.conftest import three_streams, tiny_geography, tiny_scenario
 
 
 def live_case(n: int = 12):
     """Twelve areas, three years, two budgets, the shipped rule set's kinds of rule (as the live-model
     tests use): (scenario, geography)."""
-    stream = {"z0_gbp_per_head": 10.0, "zmax_gbp_per_head": 150.0}
     scenario = tiny_scenario(
         {
             "years": [2026, 2027, 2028],
             "envelopes": {"resource": {"2026..": 3_300.0}, "capital": {"2026..": 1_700.0}},
-            "streams": {
-                "growth_fund": stream,
-                "safety": {**stream, "budget": "resource", "effects": {"growth": 0.5}},
-                "housing": {**stream, "budget": "capital", "effects": {"growth": 0.8}},
-            },
+            "streams": three_streams(150.0),
             "rules": {
                 "resource_envelope": {"kind": "envelope", "budget": "resource", "must_allocate": True},
                 "capital_envelope": {"kind": "envelope", "budget": "capital", "must_allocate": True},
