@@ -259,7 +259,9 @@ class HighsModel:
                 meanwhile()
             except BaseException:
                 h.cancelSolve()
-                h.wait(ABANDON_AFTER_S)
+                if not h.wait(ABANDON_AFTER_S)[0]:
+                    self.abandoned = True
+                    _ABANDONED.append(h)  # as below: kept alive, and stopped at exit
                 raise
         done, _ = h.wait(max(time_limit_s - (time.perf_counter() - t0), 0.0) + CANCEL_AFTER_S)
         if not done:

@@ -119,11 +119,13 @@ def solve_lp(
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
-    if decomposes(lp, spec):
+    by_area = decomposes(lp, spec)
+    if meanwhile is not None and (by_area or not uses_highspy(spec)):
+        meanwhile()  # this solve runs in this thread: the other work goes first
+        meanwhile = None
+    if by_area:
         from allocator.model.decompose import solve_decomposed
 
-        if meanwhile is not None:
-            meanwhile()
         sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining())
     elif uses_highspy(spec):
         live = live or HighsModel(lp, obj.cost, spec)
@@ -132,8 +134,6 @@ def solve_lp(
             again = live.solve(deadline.remaining(), presolve=False)
             sol = dataclasses.replace(again, seconds=again.seconds + sol.seconds)
     else:
-        if meanwhile is not None:
-            meanwhile()
         sol = solve_pulp(lp, obj.cost, spec, max(deadline.remaining(), 1e-3))
     objective = sol.objective * obj.norm if sol.objective is not None else None
     report = SolveReport(
