@@ -44,7 +44,7 @@ def write_run(
     progress = progress or Progress(enabled=False)
     with staged_run(s, out) as tmp:
         workbook = tmp / "settlement.xlsx"
-        with Background(lambda: write_xlsx(s, workbook), str(workbook.name)) as xlsx:
+        with Background(lambda: write_xlsx(s, workbook), workbook.name) as xlsx:
             write_tables(s, tmp, progress)
             if s.geometry is not None:
                 with progress.step("writing settlement.gpkg"):
