@@ -33,6 +33,9 @@ def _interrupted(message: bool = True) -> None:
 def main() -> None:
     """Run the command line; click's own handling of Ctrl-C ("Aborted!", exit 1) is replaced by ours."""
     try:
+        from allocator.threads import one_blas_thread
+
+        one_blas_thread()  # before numpy loads: it reads the setting once
         import click
 
         from allocator.cli import main as commands

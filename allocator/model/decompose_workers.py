@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from allocator.model.decompose_pricing import LIVE_AREAS, Pricer, block_data
+from allocator.threads import ONE_BLAS_THREAD
 
 
 def _send(stream, message) -> None:
@@ -33,7 +34,11 @@ class _Worker:
 
     def __init__(self, data, threads: int, live_areas: int):
         root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+        env = {
+            **ONE_BLAS_THREAD,  # every core is meant for an area problem (allocator.threads)
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "allocator.model.decompose_workers"],
             stdin=subprocess.PIPE,

@@ -13,15 +13,41 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from allocator.errors import AllocatorError
+from allocator.threads import ONE_BLAS_THREAD
 from allocator.whatif.runner import Job, Outcome, live_model, run_block
 from allocator.whatif.variants import Variant
 from allocator.yamlio import YamlData
 
+if TYPE_CHECKING:
+    from dask.distributed import LocalCluster
+
 
 def _base(job: Job) -> dict[str, YamlData]:
     return live_model(job)[2]
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """A LocalCluster of ``workers`` processes, one thread each, quiet.
+
+    Dask starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which turns off glibc's adaptive mmap
+    threshold: every vector HiGHS allocates in a solve is then mapped and faulted in afresh, and a
+    UK-size variant took 1.6x as long (docs/performance.md). The workers get one BLAS thread, as
+    Dask's default gives them, and glibc's own memory settings.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": dict(ONE_BLAS_THREAD)}):
+        return LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
 
 
 def run_distributed(
@@ -42,7 +68,7 @@ def run_distributed(
     # environment when they start); ``-vv`` still shows allocator's own log.
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError:  # pragma: no cover - a dependency of allocator
         raise AllocatorError("--workers and --scheduler need dask[distributed] installed") from None
     logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -51,13 +77,7 @@ def run_distributed(
         if scheduler:
             client = Client(scheduler, timeout="20s")
         else:
-            cluster = LocalCluster(
-                n_workers=max(1, workers),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            cluster = local_cluster(workers)
             client = Client(cluster)
     except OSError as exc:
         raise AllocatorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
