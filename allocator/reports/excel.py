@@ -1,5 +1,5 @@
-"""The analyst's workbook: every table of a settlement in ``settlement.xlsx``, written by XlsxWriter
-(what each sheet holds is in ``excel_sheets``; this module writes them).
+"""The analyst's workbook: every table of a settlement in ``settlement.xlsx`` (what each sheet holds is in
+``excel_sheets``; this module lays the sheets out, and ``xlsx`` writes the file).
 
 Sheets: Summary (what the run was asked, totals in cash and real terms, mission value, verification, the
 data's attribution; it prints on one page), Areas (one row per area: its published figures, settlement,
@@ -14,22 +14,20 @@ Every sheet has a bold, frozen header row, an autofilter, column widths from its
 setup (landscape A4, one page wide, the header row repeated). Every text cell is made safe by
 ``allocator.safe_text.spreadsheet_cell`` (no formula can start in a cell).
 
-The file is deterministic: the document's date is fixed (``allocator.file_date.FIXED_DATE``) and XlsxWriter
-stamps every zip entry with the same date, so the same settlement gives the same bytes.
+The file is deterministic: the document's date is fixed (``allocator.file_date.FIXED_DATE``) and every zip
+entry carries that date, so the same settlement gives the same bytes.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import re
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from allocator.file_date import FIXED_DATE
 from allocator.reports.context import ReportContext
@@ -48,17 +46,11 @@ from allocator.reports.excel_sheets import (
     sheets,
     summary,
 )
+from allocator.reports.xlsx import NOT_XML, Cell, XlsxSheet, write_xlsx_file
 from allocator.safe_text import spreadsheet_cell
 from allocator.settlement import Settlement
 
-if TYPE_CHECKING:
-    from xlsxwriter.format import Format
-    from xlsxwriter.workbook import Workbook
-
 __all__ = ["COUNT", "HEADERS", "MONEY", "PCT", "PER_HEAD", "header", "write_workbook", "write_xlsx"]
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""Characters XML cannot hold: dropped from text cells."""
 
 
 def write_xlsx(settlement: Settlement, path: Path) -> Path:
@@ -87,39 +79,17 @@ def write_xlsx(settlement: Settlement, path: Path) -> Path:
 def write_workbook(path: Path, title: str, sheets_to_write: list[Sheet]) -> Path:
     """Write ``sheets_to_write`` to the workbook ``path`` in this module's layout (headers, formats,
     print setup, safe text), deterministically; returns the path."""
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "nan_inf_to_errors": False,
-        },
-    )
     created = datetime.fromisoformat(FIXED_DATE)
-    wb.set_properties({"title": spreadsheet_cell(title), "author": "allocator", "created": created})
-    formats = _Formats(wb)
-    for sheet in sheets_to_write:
-        _write_sheet(wb, sheet, formats)
-    wb.close()
-    return path
+    return write_xlsx_file(
+        Path(path),
+        [_laid_out(sheet) for sheet in sheets_to_write],
+        spreadsheet_cell(title),
+        "allocator",
+        created,
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------------
-
-
-class _Formats:
-    """XlsxWriter formats, made once per number format."""
-
-    def __init__(self, wb: Workbook):
-        self.wb = wb
-        self.cache: dict[str | None, Format | None] = {None: None}
-        self.bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
-
-    def __call__(self, fmt: str | None) -> Format | None:
-        if fmt not in self.cache:
-            self.cache[fmt] = self.wb.add_format({"num_format": fmt})
-        return self.cache[fmt]
 
 
 def _display(value: Any, fmt: str | None) -> str:
@@ -137,25 +107,31 @@ def _display(value: Any, fmt: str | None) -> str:
     return "" if value is None else str(value)
 
 
-def _width(col: Column) -> float:
-    values = col.values
-    if isinstance(col.fmt, str) and values and all(isinstance(v, numbers.Real) for v in values):
-        finite = [v for v in values if math.isfinite(v)]
-        values = [max(finite, key=abs), min(finite)] if finite else []  # the widest shown
-    elif len(values) > 2000:
-        values = values[:2000]  # a sample is enough to size a text column
-    longest = max((len(_display(v, col.format_of(i))) for i, v in enumerate(values)), default=0)
-    head = max((len(w) for w in col.header.split()), default=0)  # headers wrap at spaces
+def _width(header: str, cells: list[Cell], fmts: list[str | None]) -> float:
+    shown = [v for v in cells if v is not None]
+    if len(set(fmts)) == 1 and fmts[0] is not None and shown and all(type(v) is float for v in shown):
+        values: list[Cell] = [max(shown, key=abs), min(shown)]  # the widest shown
+    else:
+        values = cells[:2000]  # a sample is enough to size a text column
+    longest = max((len(_display(v, f)) for v, f in zip(values, fmts, strict=False)), default=0)
+    head = max((len(w) for w in header.split()), default=0)  # headers wrap at spaces
     return float(min(max(longest, head + 2, 8) + 2, MAX_WIDTH))
 
 
-def _prepared(col: Column, formats: _Formats) -> tuple[list[Any], list[Any]]:
-    """The column's cells as written: numbers as finite floats, booleans, text made safe for a
-    spreadsheet (each distinct text once), and None for an empty cell; with each cell's format."""
+def _prepared(col: Column, rows: int) -> tuple[list[Cell], list[str | None]]:
+    """The column's first ``rows`` cells as written: numbers as finite floats, booleans, text made safe
+    for a spreadsheet (each distinct text once), and None for an empty cell; with each cell's format."""
     safe: dict[str, str] = {}
-    cells: list[Any] = []
-    for value in col.values:
-        if value is None or value is pd.NA or value is pd.NaT:
+    cells: list[Cell] = []
+    for value in col.values[:rows]:
+        kind = type(value)
+        if kind is float or kind is np.float64:  # most cells: checked without the slower checks below
+            cells.append(float(value) if math.isfinite(value) else None)
+        elif kind is str:
+            if value not in safe:
+                safe[value] = spreadsheet_cell(NOT_XML.sub("", value))
+            cells.append(safe[value])
+        elif value is None or value is pd.NA or value is pd.NaT:
             cells.append(None)
         elif isinstance(value, bool | np.bool_):
             cells.append(bool(value))
@@ -165,36 +141,21 @@ def _prepared(col: Column, formats: _Formats) -> tuple[list[Any], list[Any]]:
         else:
             text = str(value)
             if text not in safe:
-                safe[text] = spreadsheet_cell(_ILLEGAL.sub("", text))
+                safe[text] = spreadsheet_cell(NOT_XML.sub("", text))
             cells.append(safe[text])
-    fmts = [formats(f) for f in col.fmt] if isinstance(col.fmt, list) else [formats(col.fmt)] * len(cells)
+    fmts = list(col.fmt[:rows]) if isinstance(col.fmt, list) else [col.fmt] * len(cells)
     return cells, fmts
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet, formats: _Formats) -> None:
-    ws = wb.add_worksheet(sheet.title)
-    columns = sheet.columns
-    rows = min(max((len(c.values) for c in columns), default=0), MAX_ROWS)
-    for i, col in enumerate(columns):
-        ws.set_column(i, i, _width(col))
-    ws.freeze_panes(*sheet.freeze)
-    ws.autofilter(0, 0, rows, len(columns) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.repeat_rows(0)
-    ws.fit_to_pages(1, 1 if sheet.one_page else 0)
-    for c, col in enumerate(columns):
-        ws.write_string(0, c, spreadsheet_cell(col.header), formats.bold)
-    prepared = [_prepared(col, formats) for col in columns]
-    number, string, boolean = ws.write_number, ws.write_string, ws.write_boolean
-    for r in range(rows):
-        for c, (cells, fmts) in enumerate(prepared):
-            value = cells[r] if r < len(cells) else None
-            if value is None:
-                continue
-            if value is True or value is False:
-                boolean(r + 1, c, value)
-            elif type(value) is float:
-                number(r + 1, c, value, fmts[r])
-            else:
-                string(r + 1, c, value)
+def _laid_out(sheet: Sheet) -> XlsxSheet:
+    rows = min(max((len(c.values) for c in sheet.columns), default=0), MAX_ROWS)
+    prepared = [_prepared(col, rows) for col in sheet.columns]
+    return XlsxSheet(
+        sheet.title,
+        [spreadsheet_cell(col.header) for col in sheet.columns],
+        [cells for cells, _ in prepared],
+        [fmts for _, fmts in prepared],
+        [_width(col.header, cells, fmts) for col, (cells, fmts) in zip(sheet.columns, prepared, strict=True)],
+        sheet.freeze,
+        sheet.one_page,
+    )
