@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,9 @@ PADDING = 5 / 7
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot hold (controls, lone surrogates, non-characters): dropped from text."""
+
+ROWS_AT_ONCE = 10_000
+"""Rows made into XML at a time: the pieces are compressed into the file as they come."""
 
 Cell = float | bool | str | None
 """A cell as written: a finite number, a boolean, text (already safe), or nothing."""
@@ -144,13 +148,18 @@ def column_letter(i: int) -> str:
 
 
 def column_cells(
-    letter: str, cells: list[Cell], formats: list[str | None], styles: _Styles, strings: _Strings
+    letter: str,
+    cells: list[Cell],
+    formats: list[str | None],
+    styles: _Styles,
+    strings: _Strings,
+    first_row: int = 2,
 ) -> list[str]:
-    """The XML of every cell of one column, row by row ("" for an empty cell)."""
+    """The XML of the cells of one column, row by row from ``first_row`` ("" for an empty cell)."""
     # style numbers in the order formats are first met, so the same sheets give the same bytes
     style = {fmt: f' s="{styles.of(fmt)}"' if fmt is not None else "" for fmt in dict.fromkeys(formats)}
     out = []
-    for row, (value, fmt) in enumerate(zip(cells, formats, strict=True), start=2):
+    for row, (value, fmt) in enumerate(zip(cells, formats, strict=True), start=first_row):
         if value is None:
             out.append("")
         elif value is True or value is False:
@@ -165,47 +174,52 @@ def column_cells(
     return out
 
 
-def _sheet_xml(sheet: XlsxSheet, first: bool, styles: _Styles, strings: _Strings) -> str:
+def _sheet_xml(sheet: XlsxSheet, first: bool, styles: _Styles, strings: _Strings) -> Iterator[str]:
+    """The sheet's XML in pieces, a block of rows at a time, so memory stays flat whatever its length."""
     n_cols = len(sheet.headers)
     n_rows = max((len(c) for c in sheet.columns), default=0)
     letters = [column_letter(i) for i in range(n_cols)]
     last = f"{letters[-1]}{n_rows + 1}" if n_cols else "A1"
-    head = "".join(
-        f'<c r="{letter}1" s="1" t="s"><v>{strings.of(h)}</v></c>'
-        for letter, h in zip(letters, sheet.headers, strict=True)
-    )
-    columns = [
-        column_cells(
-            letter,
-            cells + [None] * (n_rows - len(cells)),
-            fmts + [None] * (n_rows - len(fmts)),
-            styles,
-            strings,
-        )
-        for letter, cells, fmts in zip(letters, sheet.columns, sheet.formats, strict=True)
-    ]
-    rows = [f'<row r="1">{head}</row>']
-    rows += [
-        f'<row r="{r}">{"".join(cells)}</row>' for r, cells in enumerate(zip(*columns, strict=True), start=2)
-    ]
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w + PADDING:.10g}" customWidth="1"/>'
         for i, w in enumerate(sheet.widths, start=1)
     )
-    fit_height = "" if sheet.one_page else ' fitToHeight="0"'  # 0: as many pages tall as it takes
-    return (
+    head = "".join(
+        f'<c r="{letter}1" s="1" t="s"><v>{strings.of(h)}</v></c>'
+        for letter, h in zip(letters, sheet.headers, strict=True)
+    )
+    yield (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{last}"/>'
         f"<sheetViews>{_view(sheet.freeze, first)}</sheetViews>"
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + f"<sheetData>{''.join(rows)}</sheetData>"
-        f'<autoFilter ref="A1:{last}"/>'
+        + f'<sheetData><row r="1">{head}</row>'
+    )
+    for r0 in range(0, n_rows, ROWS_AT_ONCE):
+        r1 = min(r0 + ROWS_AT_ONCE, n_rows)
+        columns = [
+            column_cells(letter, _rows(cells, r0, r1), _rows(fmts, r0, r1), styles, strings, first_row=r0 + 2)
+            for letter, cells, fmts in zip(letters, sheet.columns, sheet.formats, strict=True)
+        ]
+        yield "".join(
+            f'<row r="{r}">{"".join(cells)}</row>'
+            for r, cells in enumerate(zip(*columns, strict=True), start=r0 + 2)
+        )
+    fit_height = "" if sheet.one_page else ' fitToHeight="0"'  # 0: as many pages tall as it takes
+    yield (
+        f'</sheetData><autoFilter ref="A1:{last}"/>'
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         f'<pageSetup paperSize="9" orientation="landscape"{fit_height}/>'
         "</worksheet>"
     )
+
+
+def _rows(values: list, r0: int, r1: int) -> list:
+    """Rows ``r0`` to ``r1`` of a column, empty where the column is shorter than the sheet."""
+    part = values[r0:r1]
+    return part + [None] * (r1 - r0 - len(part))
 
 
 def _view(freeze: tuple[int, int], first: bool) -> str:
@@ -310,8 +324,7 @@ def _app(sheets: list[XlsxSheet]) -> str:
 def write_xlsx_file(path: Path, sheets: list[XlsxSheet], title: str, author: str, created: datetime) -> Path:
     """Write ``sheets`` to the workbook ``path`` (replaced if it exists); returns the path."""
     styles, strings = _Styles(), _Strings()
-    sheet_parts = [_sheet_xml(s, i == 0, styles, strings) for i, s in enumerate(sheets)]
-    parts = {
+    first = {
         "[Content_Types].xml": _content_types(len(sheets)),
         "_rels/.rels": _relationships(
             [
@@ -327,15 +340,22 @@ def write_xlsx_file(path: Path, sheets: list[XlsxSheet], title: str, author: str
             [(f"{REL}/worksheet", f"worksheets/sheet{i}.xml") for i in range(1, len(sheets) + 1)]
             + [(f"{REL}/styles", "styles.xml"), (f"{REL}/sharedStrings", "sharedStrings.xml")]
         ),
-        "xl/styles.xml": styles.xml(),
-        "xl/sharedStrings.xml": strings.xml(),
-        **{f"xl/worksheets/sheet{i}.xml": xml for i, xml in enumerate(sheet_parts, start=1)},
     }
     stamp = created.timetuple()[:6]
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
     with zipfile.ZipFile(path, "w") as z:
-        for name, xml in parts.items():
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            z.writestr(info, xml.encode("utf-8"), compresslevel=6)
+        for name, xml in first.items():
+            z.writestr(entry(name), xml.encode("utf-8"))
+        for i, sheet in enumerate(sheets):  # styles and strings are known once every sheet is written
+            with z.open(entry(f"xl/worksheets/sheet{i + 1}.xml"), "w") as part:
+                for piece in _sheet_xml(sheet, i == 0, styles, strings):
+                    part.write(piece.encode("utf-8"))
+        z.writestr(entry("xl/styles.xml"), styles.xml().encode("utf-8"))
+        z.writestr(entry("xl/sharedStrings.xml"), strings.xml().encode("utf-8"))
     return Path(path)

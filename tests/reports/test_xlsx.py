@@ -126,3 +126,16 @@ def test_the_same_sheets_give_the_same_bytes_in_any_process(tmp_path):
     assert (tmp_path / "1.xlsx").read_bytes() == (tmp_path / "2.xlsx").read_bytes()
     with zipfile.ZipFile(tmp_path / "1.xlsx") as z:
         assert {info.date_time for info in z.infolist()} == {(2025, 1, 1, 0, 0, 0)}
+
+
+def test_a_sheet_made_a_block_of_rows_at_a_time_reads_back_whole(tmp_path, monkeypatch):
+    from allocator.reports import xlsx
+
+    values = [float(i) for i in range(7)]
+    sheet = XlsxSheet("Long", ["n", "short"], [values, ["a", "b", "c"]], [[None] * 7, [None] * 3], [8.0, 8.0])
+    whole = _book(tmp_path / "whole.xlsx", [sheet]).read_bytes()
+    monkeypatch.setattr(xlsx, "ROWS_AT_ONCE", 2)
+    ws = openpyxl.load_workbook(_book(tmp_path / "blocks.xlsx", [sheet]))["Long"]
+    assert [c.value for c in ws["A"]][1:] == values
+    assert [c.value for c in ws["B"]][1:] == ["a", "b", "c", None, None, None, None]
+    assert (tmp_path / "blocks.xlsx").read_bytes() == whole
