@@ -82,6 +82,7 @@ class Model:
         self.timings["load_s"] = time.perf_counter() - t0
         self._deadline.check("loading the geography")
         self._live: HighsModel | None = None
+        self._prices: np.ndarray | None = None  # the last solve's row duals, when it was by area
         self._shares: dict[int, np.ndarray] = {}  # the formula's budget shares by year: the next start
         self._formula_cache: tuple[tuple[bool, str], FormulaAllocation] | None = None
         self.fast = False
@@ -187,7 +188,7 @@ class Model:
             from allocator.geography.load import load_geography
 
             self.geography = load_geography(new)
-            self._live = None
+            self._live = self._prices = None
             self._formula_cache = None
         elif problems := check_fit(new, self.geography.areas, "<overrides>"):
             raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
@@ -298,7 +299,10 @@ class Model:
                     self._live,
                     warm=warm,
                     meanwhile=formula_meanwhile if formula else None,
+                    prices=self._prices,
                 )
+            if report.algorithm == "decomposed" and sol.dual is not None:
+                self._prices = sol.dual  # a solve by area keeps no live model: the next starts from these
             timings["solve_s"] = report.seconds
             if report.status == Status.INFEASIBLE:
                 if diagnose:
