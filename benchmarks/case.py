@@ -71,6 +71,12 @@ def main() -> None:
     t0 = time.perf_counter()
     settlement.verify()  # every rule's check again, timed on its own (the run made them once already)
     out["verify_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:  # the explorer (allocator run --report), on its own
+        from allocator.reports.html import write_report
+
+        write_report(settlement, Path(tmp) / "report")
+    out["report_s"] = time.perf_counter() - t0
     out["status"] = settlement.summary["solve"]["status"]
     out["V"] = settlement.summary["value"]["V"]
     out["V_formula"] = settlement.summary["value"]["V_formula"]

@@ -150,8 +150,8 @@ def methods_table(results: list[dict]) -> str:
     """Monolithic against decomposed, side by side: medians per case and method, and whether the two
     reached the same optimum (relative difference of the objective)."""
     lines = [
-        "| case | method | build s | solve s | formula s (how) | verify s | write s | total s | peak MB | objective |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| case | method | build s | solve s | formula s (how) | verify s | write s | report s | total s | peak MB | objective |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         by = {}
@@ -163,7 +163,7 @@ def methods_table(results: list[dict]) -> str:
             if not ok:
                 why = runs[0].get("message", "")
                 lines.append(
-                    f"| {r['label']} | {method} | {_fmt(runs[0].get('build_s'))} | {why} | | | | "
+                    f"| {r['label']} | {method} | {_fmt(runs[0].get('build_s'))} | {why} | | | | | "
                     f"{_fmt(runs[0].get('total_s') or runs[0].get('wall_s'))}+ | {_fmt(runs[0].get('peak_mb'), 0)} | |"
                 )
                 continue
@@ -172,13 +172,14 @@ def methods_table(results: list[dict]) -> str:
             lines.append(
                 f"| {r['label']} | {method} | {_fmt(_median(ok, 'build_s'))} | "
                 f"{_fmt(_median(ok, 'solve_s'))} | {_fmt(_median(ok, 'formula_s'))} ({f['formula_method']}) | "
-                f"{_fmt(_median(ok, 'verify_s'))} | {_fmt(_median(ok, 'write_s'))} | {_fmt(_median(ok, 'total_s'))} | "
+                f"{_fmt(_median(ok, 'verify_s'))} | {_fmt(_median(ok, 'write_s'))} | "
+                f"{_fmt(_median(ok, 'report_s'))} | {_fmt(_median(ok, 'total_s'))} | "
                 f"{_fmt(_median(ok, 'peak_mb'), 0)} | {f['objective']:,.6f} |"
             )
         if len(optimum) > 1:
             values = list(optimum.values())
             gap = (max(values) - min(values)) / max(1.0, abs(values[0]))
-            lines.append(f"| {r['label']} | same optimum | relative difference {gap:.1e} | | | | | | | |")
+            lines.append(f"| {r['label']} | same optimum | relative difference {gap:.1e} | | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -193,8 +194,8 @@ def _fmt(v: float | None, digits: int = 2) -> str:
 
 def tables(results: list[dict]) -> str:
     lines = [
-        "| case | areas x years x streams | rows | build s | solve s | formula s (how) | verify s | write s | total s | what-if s | peak MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | areas x years x streams | rows | build s | solve s | formula s (how) | verify s | write s | report s | total s | what-if s | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         new = [x for x in r["new"] if x.get("status") == "optimal"]
@@ -203,15 +204,15 @@ def tables(results: list[dict]) -> str:
             first = r["new"][0] if r["new"] else {}
             lines.append(
                 f"| {r['label']} | {first.get('areas', '?')} x {first.get('years', '?')} x {first.get('streams', '?')} | "
-                f"{first.get('rows', 0):,} | {_fmt(first.get('build_s'))} | {why} | | | | {_fmt(first.get('total_s') or first.get('wall_s'))}+ | | {_fmt(first.get('peak_mb'), 0)} |"
+                f"{first.get('rows', 0):,} | {_fmt(first.get('build_s'))} | {why} | | | | | {_fmt(first.get('total_s') or first.get('wall_s'))}+ | | {_fmt(first.get('peak_mb'), 0)} |"
             )
             continue
         f = new[0]
         lines.append(
             f"| {r['label']} | {f['areas']} x {f['years']} x {f['streams']} | {f['rows']:,} | {_fmt(_median(new, 'build_s'))} | "
             f"{_fmt(_median(new, 'solve_s'))} | {_fmt(_median(new, 'formula_s'))} ({f['formula_method']}) | "
-            f"{_fmt(_median(new, 'verify_s'))} | {_fmt(_median(new, 'write_s'))} | {_fmt(_median(new, 'total_s'))} | "
-            f"{_fmt(_median(new, 'whatif_s'))} | {_fmt(_median(new, 'peak_mb'), 0)} |"
+            f"{_fmt(_median(new, 'verify_s'))} | {_fmt(_median(new, 'write_s'))} | {_fmt(_median(new, 'report_s'))} | "
+            f"{_fmt(_median(new, 'total_s'))} | {_fmt(_median(new, 'whatif_s'))} | {_fmt(_median(new, 'peak_mb'), 0)} |"
         )
     lines += [
         "",
