@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    import pandas as pd  # loaded when a frame is made safe: the CLI's help and errors do not need it
 
 # C0 controls except tab and newline, DEL, and C1 controls (ESC sequences start with \x1b or \x9b).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -50,6 +54,8 @@ def spreadsheet_cell(value: object) -> object:
 
 def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell (and text column name) made safe by :func:`spreadsheet_cell`."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):

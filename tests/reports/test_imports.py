@@ -26,3 +26,14 @@ def test_import_allocator_loads_names_when_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_allocator_help_loads_no_table_or_solver_library() -> None:
+    """``allocator --help`` (and every usage error) answers without pandas, numpy or the solver."""
+    code = (
+        "import sys\nsys.argv = ['allocator', '--help']\nimport allocator.__main__ as m\n"
+        "try:\n    m.main()\nexcept SystemExit:\n    pass\n"
+        "print([n for n in ('pandas', 'numpy', 'pulp', 'geopandas', 'highspy') if n in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
