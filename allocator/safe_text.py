@@ -10,7 +10,6 @@ keeps what an error quotes from a file short.
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
