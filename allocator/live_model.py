@@ -300,6 +300,7 @@ class Model:
                     warm=warm,
                     meanwhile=formula_meanwhile if formula else None,
                     prices=self._prices,
+                    sample=True,
                 )
             if report.algorithm == "decomposed" and sol.dual is not None:
                 self._prices = sol.dual  # a solve by area keeps no live model: the next starts from these

@@ -251,3 +251,26 @@ def test_a_what_if_by_area_starts_from_the_last_prices_and_equals_a_cold_solve()
     what_if = model.settlement(again)
     _same(what_if, cold_model.settlement(cold))
     assert what_if.summary["value"]["V"] < first_v  # 1% less to spend in 2027
+
+
+def test_prices_from_a_sample_of_the_areas_start_the_solve_and_change_nothing_of_its_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large LPs start from the duals of an LP over every k-th area, standing for the whole country;
+    the prices only save rounds: the answer is the monolithic optimum."""
+    from allocator.model import decompose_prices
+
+    scenario, geography = _every_kind(40, 3, {"tau": 0.2})
+    m = build_model(build_inputs(scenario, geography))
+    obj = objective(m, "mission_value")
+    lp = m.asm.lp()
+    prices = decompose_prices.sample_prices(lp, obj.cost, scenario.solver, 60.0, sample_areas=8)
+    assert prices is not None
+    national = lp.row_area < 0
+    assert np.all(prices[~national] == 0.0)
+    assert np.any(prices[national] != 0.0)  # the envelopes bind in the sample as in the whole
+    assert decompose_prices.sample_prices(lp, obj.cost, scenario.solver, 60.0, sample_areas=21) is None
+
+    monkeypatch.setattr(decompose_prices, "SAMPLE_AREAS", 8)
+    monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
+    _same(al.solve(_decomposed(scenario), geography), monolithic)

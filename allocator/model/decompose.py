@@ -24,6 +24,7 @@ import numpy as np
 
 from allocator.model.assembly import LP
 from allocator.model.decompose_master import Master
+from allocator.model.decompose_prices import sample_prices
 from allocator.model.decompose_split import Split, split_by_area
 from allocator.model.decompose_workers import pricers
 from allocator.model.highs_backend import Solution
@@ -40,6 +41,8 @@ FEASIBLE = 1e-7
 """How far (model units) a coupling row may be missed: HiGHS's own primal feasibility tolerance."""
 KEEP_PLANS = 6
 """Plans kept in the coordinator's problem, as a multiple of its rows (its basis)."""
+SAMPLE_SHARE = 0.1
+"""The most of the time limit the sample's LP may take (it took about 3 s of 45 at 3,500 areas)."""
 PARTIAL = 0.25
 """Once fewer than this share of the areas gain from a new plan, only those areas are priced, until a
 round of them finds nothing (then every area is priced again, which alone can end the solve)."""
@@ -98,16 +101,27 @@ def area_count(lp: LP) -> int:
 
 
 def solve_decomposed(
-    lp: LP, cost: np.ndarray, spec, time_limit_s: float, prices: np.ndarray | None = None
+    lp: LP,
+    cost: np.ndarray,
+    spec,
+    time_limit_s: float,
+    prices: np.ndarray | None = None,
+    sample: bool = False,
 ) -> Solution:
     """Solve ``lp`` (maximising ``cost``) by decomposition by area; a :class:`Solution` as a
     monolithic solve returns it (values, row duals, objective), with the rounds in ``iterations``.
 
     ``spec``: the scenario's solver options (``workers``, ``threads``); ``prices``: duals of an earlier
-    solve of a similar LP (one per row) to start from.
+    solve of a similar LP (one per row) to start from; without them and with ``sample``, prices from a
+    sample of the areas where the LP is large enough (``decompose_prices``). The scenario's own LP gains
+    from a sample (94.8 s to 49.1 s at 3,500 areas); the formula's year-by-year LPs lost (20 s to 26 s),
+    so they do not sample.
     """
     t0 = time.perf_counter()
     cost = np.asarray(cost, dtype=float)
+    if prices is None and sample:
+        prices = sample_prices(lp, cost, spec, SAMPLE_SHARE * time_limit_s)
+        logger.debug("prices from a sample of the areas: %.2f s", time.perf_counter() - t0)
     split = split_by_area(lp)
     master = Master(lp, split, cost, spec.threads)
     master.add_rows(split.coupling_rows[~split.lazy])

@@ -273,6 +273,14 @@ class Master:
 
         self.h.run()
         status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnknown:
+            # seen after rows came in with prices from elsewhere: primal simplex stalled from the last
+            # basis; solved again from no basis, by dual simplex, the problem is solved
+            self.h.clearSolver()
+            _check(self.h.setOptionValue("simplex_strategy", 1))
+            self.h.run()
+            _check(self.h.setOptionValue("simplex_strategy", 4))
+            status = self.h.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             sol = self.h.getSolution()
             self.values = np.asarray(sol.col_value)

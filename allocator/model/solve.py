@@ -111,13 +111,15 @@ def solve_lp(
     warm: bool = False,
     meanwhile: Callable[[], object] | None = None,
     prices: np.ndarray | None = None,
+    sample: bool = False,
 ) -> tuple[SolveReport, Solution]:
     """Solve ``lp`` under ``obj``; never raises for a solver outcome (see the report's status).
 
     With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis.
     ``meanwhile`` (work that uses no solver) runs while HiGHS solves in its own thread, or first where
     the solve runs in this one. ``prices`` (the row duals of a solve of an LP of the same rows) start a
-    solve by area, which keeps no live model: a what-if then needs about half the rounds.
+    solve by area, which keeps no live model: a what-if then needs about half the rounds; without them,
+    ``sample`` starts it from a sample of the areas (the scenario's own LP).
     HiGHS's presolve can, rarely, declare a feasible LP infeasible; an infeasible verdict is therefore
     confirmed by a second solve without presolve before it is reported.
     """
@@ -129,7 +131,7 @@ def solve_lp(
         from allocator.model.decompose import solve_decomposed
 
         usable = prices is not None and len(prices) == lp.n_rows
-        sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining(), prices if usable else None)
+        sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining(), prices if usable else None, sample)
     elif uses_highspy(spec):
         live = live or HighsModel(lp, obj.cost, spec)
         sol = live.solve(deadline.remaining(), warm=warm, meanwhile=meanwhile)
