@@ -2,8 +2,8 @@
 
 How many rounds the coordinator needs, and how dear they are, depends on its first prices. Started
 from its own optimal prices, the 3,500-area benchmark took 31 rounds and 28.5 s instead of 58 rounds
-and 103 s (docs/performance.md); prices from a sample of about 400 areas took it to about 45 s, the
-sample's own solve included.
+and 103 s (docs/performance.md); prices from a sample of about 400 areas took it to 42-53 s in four
+measurements, the sample's own solve (about 3 s) included.
 
 The sample is every k-th area. Its LP is the whole LP restricted to those areas, made to stand for the
 whole country: national rows (envelopes, multi-year totals, ring-fences) hold the sample's share ``s``
