@@ -16,6 +16,7 @@ allocation as arrays (``allocator.lean_solve.LeanSolve``), started from a :class
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -28,15 +29,25 @@ from allocator.errors import GeographyError, InfeasibleError
 from allocator.geography import Geography
 from allocator.geography.fit import check_fit
 from allocator.lean_solve import LeanSolve, Snapshot
+from allocator.live_formula import LiveFormula
 from allocator.model.build import ModelBuilder, build_model
 from allocator.model.elastic import diagnose
-from allocator.model.formula import FormulaAllocation, formula_fingerprint
-from allocator.model.formula_allocation import Undecided, direct_formula, formula_lp
+from allocator.model.formula import FormulaAllocation
+from allocator.model.formula_allocation import Undecided
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.inputs import build_inputs, with_envelopes
 from allocator.model.objective import Objective, add_deviations, objective
-from allocator.model.solve import Deadline, SolveReport, Status, live_model, raise_for, row_table, solve_lp
+from allocator.model.solve import (
+    Deadline,
+    SolveReport,
+    Status,
+    decomposes,
+    live_model,
+    raise_for,
+    row_table,
+    solve_lp,
+)
 from allocator.model.update import renumber, what_changed
 from allocator.progress import Progress
 from allocator.results import Solved, make_settlement
@@ -83,8 +94,7 @@ class Model:
         self._deadline.check("loading the geography")
         self._live: HighsModel | None = None
         self._prices: np.ndarray | None = None  # the last solve's row duals, when it was by area
-        self._shares: dict[int, np.ndarray] = {}  # the formula's budget shares by year: the next start
-        self._formula_cache: tuple[tuple[bool, str], FormulaAllocation] | None = None
+        self.formula = LiveFormula()
         self.fast = False
         """Whether the last resolve took the fast path (numbers found rule by rule, no LP built)."""
         self.warm = False
@@ -163,8 +173,7 @@ class Model:
         if start is not None:
             # Exactly the state a fresh process would reach: the formula found again from the shares, and
             # a new HiGHS object (no pivoting history) started from the snapshot's basis.
-            self._shares = copy.deepcopy(start.shares)
-            self._formula_cache = None
+            self.formula.forget(start.shares)
             fits = (
                 start.basis is not None
                 and self.m is not None
@@ -178,7 +187,7 @@ class Model:
     def snapshot(self) -> Snapshot:
         """Where the next solve would start: the live model's basis and the formula's shares."""
         basis = self._live.basis() if self._live is not None else None
-        return Snapshot(basis, copy.deepcopy(self._shares))
+        return Snapshot(basis, copy.deepcopy(self.formula.shares))
 
     def _apply(self, overrides: Overrides | Scenario) -> tuple[Deadline, bool]:
         t0 = time.perf_counter()
@@ -189,7 +198,7 @@ class Model:
 
             self.geography = load_geography(new)
             self._live = self._prices = None
-            self._formula_cache = None
+            self.formula.forget()
         elif problems := check_fit(new, self.geography.areas, "<overrides>"):
             raise GeographyError(problems)  # e.g. a changed rule whose areas now select no area
         self.fast = self._renumber(new)
@@ -273,6 +282,12 @@ class Model:
         self, deadline: Deadline, warm: bool, formula: bool = True, diagnose: bool = True
     ) -> LeanSolve:
         """Solve the scenario's LP (unless its objective is the formula) and find the formula allocation."""
+        with contextlib.ExitStack() as processes:  # a formula process is stopped however this ends
+            return self._solve_in(processes, deadline, warm, formula, diagnose)
+
+    def _solve_in(
+        self, processes: contextlib.ExitStack, deadline: Deadline, warm: bool, formula: bool, diagnose: bool
+    ) -> LeanSolve:
         sc, progress = self.scenario, self.progress
         timings = dict(self.timings)
         mode = sc.objective.mode
@@ -284,9 +299,15 @@ class Model:
 
         def formula_meanwhile() -> None:  # the direct formula uses no solver: it runs while HiGHS solves
             t0 = time.perf_counter()
-            early.append(self._direct_formula(with_rows=mode == "formula"))
+            early.append(self.formula.direct(self.inputs, with_rows=mode == "formula"))
             early_s.append(time.perf_counter() - t0)
 
+        beside = None  # by area, the formula's LPs run in a second process while the areas are solved
+        if formula and self.m is not None and decomposes(self.m.asm.lp(), sc.solver):
+            formula_meanwhile()
+            if not isinstance(early[0], FormulaAllocation):
+                process = self.formula.beside(self.inputs, sc.solver, deadline.remaining(), mode == "formula")
+                beside = processes.enter_context(process)
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
                 if self._live is None:
@@ -298,7 +319,7 @@ class Model:
                     deadline,
                     self._live,
                     warm=warm,
-                    meanwhile=formula_meanwhile if formula else None,
+                    meanwhile=formula_meanwhile if formula and not early else None,
                     prices=self._prices,
                     sample=True,
                 )
@@ -319,7 +340,12 @@ class Model:
             t0 = time.perf_counter() - sum(early_s)  # its time while the LP was solved counts too
             with progress.step("the formula allocation"):
                 try:
-                    found = self._formula(deadline, mode == "formula", early[0] if early else None)
+                    if beside is not None:
+                        early[0] = self.formula.taken(beside)
+                        t0 = time.perf_counter() - early[0].seconds  # its own time, beside the solve
+                    found = self.formula.find(
+                        self.inputs, sc.solver, deadline, mode == "formula", early[0] if early else None
+                    )
                 except NoFormulaAllocation:
                     if diagnose:
                         self._raise_infeasible(deadline)
@@ -340,28 +366,6 @@ class Model:
         if found is None:
             return LeanSolve(x, None, sol, report, "", None, timings, warm)
         return LeanSolve(x, found.x, sol, report, found.method, found.rows, timings, warm)
-
-    def _direct_formula(self, with_rows: bool) -> FormulaAllocation | Undecided:
-        """The formula allocation if it is known without a solver: reused while nothing it reads has
-        changed (an effect or a weight of the scenario's own objective does not change it), or ``R``."""
-        key = (with_rows, formula_fingerprint(self.inputs))
-        if self._formula_cache is not None and self._formula_cache[0] == key:
-            return self._formula_cache[1]
-        found = direct_formula(self.inputs, with_rows, self._shares)
-        if isinstance(found, FormulaAllocation):
-            self._formula_cache = (key, found)
-        return found
-
-    def _formula(
-        self, deadline: Deadline, with_rows: bool, early: FormulaAllocation | Undecided | None = None
-    ) -> FormulaAllocation:
-        """The formula allocation: ``early`` (found while the scenario's LP was solved) or found now, by
-        its LPs when the rules hold it away from ``R``."""
-        found = early if early is not None else self._direct_formula(with_rows)
-        if not isinstance(found, FormulaAllocation):
-            found = formula_lp(found, self.scenario.solver, deadline)
-            self._formula_cache = ((with_rows, formula_fingerprint(self.inputs)), found)
-        return found
 
     def _settle(self, deadline: Deadline, warm: bool) -> Settlement:
         return self.settlement(self._solve(deadline, warm))

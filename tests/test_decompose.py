@@ -274,3 +274,39 @@ def test_prices_from_a_sample_of_the_areas_start_the_solve_and_change_nothing_of
     monkeypatch.setattr(decompose_prices, "SAMPLE_AREAS", 8)
     monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
     _same(al.solve(_decomposed(scenario), geography), monolithic)
+
+
+def test_the_formula_found_in_a_second_process_beside_a_solve_by_area(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """By area, a formula that needs its LPs is found in a second process while the areas are solved
+    (HiGHS is not safe with two solves in two threads): the same allocation, to £1, as one model's."""
+    from allocator import live_formula
+    from allocator.model.formula_process import FormulaProcess
+
+    started = []
+
+    class Watched(FormulaProcess):
+        def __init__(self, *args, **kwargs):
+            started.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(live_formula, "FormulaProcess", Watched)
+    scenario, geography = _every_kind(20, 7, {"tau": 0.05, "mode": "soft"}, years=2)
+    monolithic = al.solve(scenario.with_overrides({"solver.method": "monolithic"}), geography)
+    assert not started  # one model: the formula's LPs wait for HiGHS's thread, in this process
+    decomposed = al.solve(_decomposed(scenario), geography)
+    assert len(started) == 1
+    assert decomposed.summary["solve"]["formula_method"] == "lp"
+    _same(decomposed, monolithic)
+
+
+def test_the_formula_process_raises_the_childs_error_here() -> None:
+    from allocator.model.formula_lp import NoFormulaAllocation
+    from allocator.model.formula_process import FormulaProcess
+
+    scenario, geography = _every_kind(8, 4, {"tau": 0.05, "mode": "soft"}, years=2)
+    tight = scenario.with_overrides({"rules.guarantee.phi": 1.5})  # no allocation meets a 150% floor
+    process = FormulaProcess(build_inputs(tight, geography), tight.solver, 60.0, False, {})
+    with process, pytest.raises(NoFormulaAllocation):
+        process.result()

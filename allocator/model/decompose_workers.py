@@ -16,12 +16,11 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
 from allocator.model.decompose_pricing import LIVE_AREAS, Pricer, block_data
-from allocator.threads import ONE_BLAS_THREAD
+from allocator.model.processes import fresh_python
 
 
 def _send(stream, message) -> None:
@@ -33,19 +32,7 @@ class _Worker:
     """One worker process, holding a range of blocks."""
 
     def __init__(self, data, threads: int, live_areas: int):
-        root = str(Path(__file__).resolve().parents[2])
-        env = {
-            **ONE_BLAS_THREAD,  # every core is meant for an area problem (allocator.threads)
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "allocator.model.decompose_workers"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        self.proc = fresh_python("allocator.model.decompose_workers")
         _send(self.proc.stdin, (data, threads, live_areas))
 
     def send(self, command: str, args: tuple) -> None:
