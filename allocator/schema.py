@@ -175,8 +175,17 @@ class SolverSpec(Strict):
     area: a coordinator over the rows that couple areas and one small problem per area, HiGHS only;
     docs/model.md, section 13), or ``auto``: decomposed from 1,500 recipient areas up (a little above the
     break-even, docs/performance.md), monolithic below."""
-    workers: int = Field(1, ge=1, le=MAX_WORKERS)
-    """Processes the decomposed method spreads the areas' problems over (this one included), 1 to 64."""
+    workers: int | Literal["auto"] = "auto"
+    """Processes the decomposed method spreads the areas' problems over (this one included), 1 to 64, or
+    ``auto``: one per core from 1,000 areas (the formula's own process shares them), one below."""
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 1 <= v <= MAX_WORKERS:
+            raise ValueError(f"workers must be from 1 to {MAX_WORKERS}, or auto")
+        return v
+
     time_limit_s: float = Field(600.0, gt=0, le=MAX_TIME_LIMIT_S)
     """Time budget of the whole solve, in seconds, in (0, 604800] (a week): the scenario's own solve,
     the formula allocation and, for an infeasible scenario, the elastic diagnosis together (exit 4 when

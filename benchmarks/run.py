@@ -121,16 +121,19 @@ def run_case(name: str, repeat: int, shipped: Path | None, methods: list[str] | 
     if case["geo"]:
         args += ["--geo", str(synthetic_geo(case["geo"]))]
     limit = ["--set", f"solver.time_limit_s={cap - 60}"]
-    ipm = ["--set", "solver.algorithm=ipm"] if name in ("3500", "35000") else []
-    if name in ("3500", "35000") and methods:
-        ipm.append("--no-whatif")  # no live model by area: a what-if there is a second cold solve
+    large = name in ("3500", "35000")
+    whatif = ["--no-whatif"] if large and methods else []  # by area a what-if is a second solve
     new = []
     for method in methods or [None]:
         if method == "monolithic" and name == "35000":
             continue  # one national LP of 5 million rows: not solved on these machines (performance.md)
         how = ["--set", f"solver.method={method}"] if method else []
+        # one model of this size: IPM (dual simplex takes longer); by area: the scenario's algorithm
+        ipm = ["--set", "solver.algorithm=ipm"] if large and method in ("monolithic", None) else []
         for _ in range(runs):
-            got = _run([sys.executable, str(HERE / "case.py"), *args, *limit, *ipm, *how], ROOT, cap, env)
+            got = _run(
+                [sys.executable, str(HERE / "case.py"), *args, *limit, *ipm, *whatif, *how], ROOT, cap, env
+            )
             new.append({**got, "method": method or "auto"})
     old = []
     if shipped is not None and case.get("shipped", True):

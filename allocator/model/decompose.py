@@ -18,6 +18,7 @@ their rows, at the final prices.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import numpy as np
@@ -41,6 +42,8 @@ FEASIBLE = 1e-7
 """How far (model units) a coupling row may be missed: HiGHS's own primal feasibility tolerance."""
 KEEP_PLANS = 6
 """Plans kept in the coordinator's problem, as a multiple of its rows (its basis)."""
+AUTO_WORKERS_AREAS = 1000
+"""From this many areas ``solver.workers: auto`` uses a process per core."""
 SAMPLE_SHARE = 0.1
 """The most of the time limit the sample's LP may take (it took about 3 s of 45 at 3,500 areas)."""
 PARTIAL = 0.25
@@ -93,6 +96,20 @@ def _broken(lp: LP, split: Split, master: Master) -> np.ndarray:
     return rows[(act < lo - tol) | (act > hi + tol)]
 
 
+def worker_count(spec, n_areas: int) -> int:
+    """Processes for the areas' problems: ``solver.workers``, or for ``auto`` one per core from
+    ``AUTO_WORKERS_AREAS`` areas (3,500 areas: 44 s against 56 s with one, the formula's LPs in their own
+    process at the same time; docs/performance.md), one below (a process costs about a second)."""
+    if spec.workers != "auto":
+        return spec.workers
+    if n_areas < AUTO_WORKERS_AREAS:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def area_count(lp: LP) -> int:
     """How many areas the LP's columns belong to (0 if it does not record them)."""
     if lp.col_area is None or not len(lp.col_area):
@@ -125,7 +142,7 @@ def solve_decomposed(
     split = split_by_area(lp)
     master = Master(lp, split, cost, spec.threads)
     master.add_rows(split.coupling_rows[~split.lazy])
-    with pricers(lp, split, cost, spec.workers, spec.threads) as pool:
+    with pricers(lp, split, cost, worker_count(spec, split.n_areas), spec.threads) as pool:
         outcome = _Rounds(lp, split, cost, master, pool, t0 + time_limit_s).run(prices)
         if outcome.status != "optimal":
             outcome.seconds = time.perf_counter() - t0

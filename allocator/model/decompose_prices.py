@@ -85,7 +85,10 @@ def sample_prices(
         list,
         list,
     )
-    solved = HighsModel(sample, cost[keep_col], spec).solve(time_limit_s)
+    # dual simplex, whatever the scenario asks: fastest at this size, and a vertex's duals (IPM's
+    # crossover gave other prices, and a slower solve by area)
+    simplex = spec.model_copy(update={"algorithm": "simplex"})
+    solved = HighsModel(sample, cost[keep_col], simplex).solve(time_limit_s)
     if solved.status != "optimal" or solved.dual is None:
         return None
     prices = np.zeros(lp.n_rows)
