@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
@@ -14,6 +15,24 @@ from allocator.geography import CRS, Geography
 from allocator.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def random_geography(n: int, seed: int, baseline: tuple[int, int], integrated: bool = False) -> Geography:
+    """``n`` areas in a row (``tiny_geography``) with random whole numbers: 5 to 29 residents, a baseline
+    of ``baseline`` (low, high) in each of the three streams, a GVA of 25 to 44, and, when asked, about
+    three in ten areas integrated."""
+    rng = np.random.default_rng(seed)
+    population = rng.integers(5, 30, n).astype(float).tolist()
+    base = {
+        s: rng.integers(*baseline, n).astype(float).tolist() for s in ("growth_fund", "safety", "housing")
+    }
+    gva = rng.integers(25, 45, n).astype(float).tolist()
+    return tiny_geography(
+        population,
+        base,
+        indicators={"gva": gva},
+        integrated=(rng.random(n) < 0.3).tolist() if integrated else None,
+    )
 
 
 def tiny_geography(

@@ -17,7 +17,7 @@ from allocator.model.formula_lp import formula_by_lp
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import build_inputs
 from allocator.model.solve import Deadline
-from tests.conftest import three_streams, tiny_geography, tiny_scenario
+from tests.conftest import random_geography, three_streams, tiny_geography, tiny_scenario
 from tests.test_property import cases
 
 MILLION = 1e6
@@ -97,12 +97,7 @@ def _parity_case():
             },
         }
     )
-    rng = np.random.default_rng(3)
-    geography = tiny_geography(
-        rng.integers(5, 30, n).astype(float).tolist(),
-        {s: rng.integers(50, 400, n).astype(float).tolist() for s in ("growth_fund", "safety", "housing")},
-        indicators={"gva": rng.integers(25, 45, n).astype(float).tolist()},
-    )
+    geography = random_geography(n, 3, (50, 400))
     return scenario, geography
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from tests.conftest import three_streams, tiny_geography, tiny_scenario
+from tests.conftest import random_geography, three_streams, tiny_scenario
 
 
 def live_case(n: int = 12):
@@ -26,11 +24,5 @@ def live_case(n: int = 12):
             },
         }
     )
-    rng = np.random.default_rng(11)
-    geography = tiny_geography(
-        rng.integers(5, 30, n).astype(float).tolist(),
-        {s: rng.integers(40, 200, n).astype(float).tolist() for s in ("growth_fund", "safety", "housing")},
-        indicators={"gva": rng.integers(25, 45, n).astype(float).tolist()},
-        integrated=(rng.random(n) < 0.3).tolist(),
-    )
+    geography = random_geography(n, 11, (40, 200), integrated=True)
     return scenario, geography
