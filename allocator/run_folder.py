@@ -132,9 +132,14 @@ def write_tables(s: Settlement, folder: Path, progress: Progress | None = None) 
     """Write the settlement's tables into the staged run folder, each as Parquet and CSV."""
     progress = progress or Progress(enabled=False)
     with progress.step("writing the tables"):
-        for name, table in settlement_tables(s).items():
-            table.to_parquet(folder / f"{name}.parquet", index=False)
-            spreadsheet_frame(table).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        write_table_files(settlement_tables(s), folder)
+
+
+def write_table_files(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Each table as ``NAME.parquet`` and ``NAME.csv`` (its text made safe for a spreadsheet)."""
+    for name, table in tables.items():
+        table.to_parquet(folder / f"{name}.parquet", index=False)
+        spreadsheet_frame(table).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
 
 
 def _damaged(path: Path, message: str) -> DamagedFolderError:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.output_folder import staged
-from allocator.safe_text import spreadsheet_frame
+from allocator.run_folder import write_table_files
 from allocator.whatif.settlement_set import SettlementSet
 from allocator.yamlio import YamlData, dump_yaml
 
@@ -41,9 +41,7 @@ def write_sweep(result: SettlementSet, out: Path) -> Path:
 
     with staged(Path(out), "sweep", UNLISTED) as tmp:
         tables = result.tables()
-        for name, table in tables.items():
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
-            spreadsheet_frame(table).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
+        write_table_files(tables, tmp)
         (tmp / "sweep.json").write_text(_json(description(result)), encoding="utf-8")
         seconds = {str(v): r.get("seconds") for v, r in sorted(result.results.items())}
         (tmp / "timings.json").write_text(_json(seconds), encoding="utf-8")
