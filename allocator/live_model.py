@@ -304,10 +304,12 @@ class Model:
 
         beside = None  # by area, the formula's LPs run in a second process while the areas are solved
         if formula and self.m is not None and decomposes(self.m.asm.lp(), sc.solver):
-            formula_meanwhile()
-            if not isinstance(early[0], FormulaAllocation):
+            known = self.formula.known(self.inputs, with_rows=mode == "formula")
+            if known is None:
                 process = self.formula.beside(self.inputs, sc.solver, deadline.remaining(), mode == "formula")
                 beside = processes.enter_context(process)
+            else:
+                early.append(known)
         if self.m is not None:
             with progress.step(f"solving ({mode})"):
                 if self._live is None:
@@ -319,7 +321,7 @@ class Model:
                     deadline,
                     self._live,
                     warm=warm,
-                    meanwhile=formula_meanwhile if formula and not early else None,
+                    meanwhile=formula_meanwhile if formula and not early and beside is None else None,
                     prices=self._prices,
                     sample=True,
                 )
@@ -341,7 +343,7 @@ class Model:
             with progress.step("the formula allocation"):
                 try:
                     if beside is not None:
-                        early[0] = self.formula.taken(beside)
+                        early.append(self.formula.taken(beside))
                         t0 = time.perf_counter() - early[0].seconds  # its own time, beside the solve
                     found = self.formula.find(
                         self.inputs, sc.solver, deadline, mode == "formula", early[0] if early else None

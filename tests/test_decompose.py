@@ -5,6 +5,8 @@ an infeasible scenario, whose elastic diagnosis names the same rule."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,7 @@ from allocator.model import decompose
 from allocator.model.decompose_split import split_by_area
 from allocator.model.formula_allocation import formula_allocation
 from allocator.model.inputs import build_inputs
-from allocator.model.objective import objective
+from allocator.model.objective import Objective, objective
 from allocator.model.solve import Deadline, solve_lp
 from allocator.rules import KINDS
 from tests.conftest import three_streams, tiny_geography, tiny_scenario
@@ -310,3 +312,40 @@ def test_the_formula_process_raises_the_childs_error_here() -> None:
     process = FormulaProcess(build_inputs(tight, geography), tight.solver, 60.0, False, {})
     with process, pytest.raises(NoFormulaAllocation):
         process.result()
+
+
+def test_a_kept_split_solves_again_under_new_costs_and_coupling_bounds() -> None:
+    """``ByArea`` keeps its areas' problems (and workers) between solves, as the formula's two LPs a
+    year use it: each solve equals a fresh one-model solve of the changed LP, and the completion of the
+    first (the interface fixed) leaves nothing fixed for the second."""
+    scenario, geography = _every_kind(25, 11, {"tau": 0.2})
+    m = build_model(build_inputs(scenario, geography))
+    obj = objective(m, "mission_value")
+    lp = m.asm.lp()
+    spec = scenario.solver.model_copy(update={"workers": 2})
+    mono_spec = scenario.solver.model_copy(update={"method": "monolithic"})
+    envelope = next(b for b in m.asm.rows if b.name == "resource_envelope")
+    row = np.array([envelope.start + 1])
+    more = 1.01 * lp.row_upper[row]  # 1% more to allocate in 2027 (a must-allocate row: both bounds)
+    other = obj.cost * np.random.default_rng(3).uniform(0.5, 1.5, lp.n_cols)
+    with decompose.ByArea(lp, obj.cost, spec) as kept:
+        first = kept.solve(60)
+        kept.set_costs(other)
+        kept.set_row_bounds(row, more, more)
+        second = kept.solve(60)
+        local = split_by_area(lp).local_rows[:1]
+        with pytest.raises(ValueError, match="rows that couple areas"):
+            kept.set_row_bounds(local, 0.0, 1.0)
+    mono, _ = solve_lp(lp, obj, mono_spec, Deadline(60))
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    lower[row] = upper[row] = more
+    changed = dataclasses.replace(lp, row_lower=lower, row_upper=upper)
+    mono2, _ = solve_lp(changed, Objective("other", other, 1.0), mono_spec, Deadline(60))
+    assert (mono2.status, second.status) == ("optimal", "optimal")
+    assert first.objective * obj.norm == pytest.approx(mono.objective, rel=1e-9)
+    assert second.objective == pytest.approx(mono2.objective, rel=1e-9)
+    assert second.objective == pytest.approx(float(other @ second.x), rel=1e-12)
+    act = m.asm.activity(second.x)
+    assert (act >= lower - 1e-6).all()
+    assert (act <= upper + 1e-6).all()
+    assert act[row[0]] == pytest.approx(more[0], rel=1e-9)  # the new envelope holds

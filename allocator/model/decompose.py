@@ -17,6 +17,8 @@ their rows, at the final prices.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -135,32 +137,86 @@ def solve_decomposed(
     so they do not sample.
     """
     t0 = time.perf_counter()
-    cost = np.asarray(cost, dtype=float)
-    if prices is None and sample:
-        prices = sample_prices(lp, cost, spec, SAMPLE_SHARE * time_limit_s)
-        logger.debug("prices from a sample of the areas: %.2f s", time.perf_counter() - t0)
-    split = split_by_area(lp)
-    master = Master(lp, split, cost, spec.threads)
-    master.add_rows(split.coupling_rows[~split.lazy])
-    with pricers(lp, split, cost, worker_count(spec, split.n_areas), spec.threads) as pool:
-        outcome = _Rounds(lp, split, cost, master, pool, t0 + time_limit_s).run(prices)
+    with ByArea(lp, cost, spec) as live:
+        return live.solve(time_limit_s - (time.perf_counter() - t0), prices, sample, t0)
+
+
+class ByArea:
+    """An LP split by area with its areas' problems started (worker processes too), kept for more
+    solves of it under other costs or other bounds on its coupling rows: each area then starts from its
+    last basis, and no process is started again (the formula's second LP of a year). The same methods
+    as a live HiGHS model; close it (or leave its ``with`` block) to stop the workers."""
+
+    def __init__(self, lp: LP, cost: np.ndarray, spec):
+        t0 = time.perf_counter()
+        self.lp, self.spec = lp, spec
+        self.cost = np.asarray(cost, dtype=float)
+        self.split = split_by_area(lp)
+        self._stack = contextlib.ExitStack()
+        self.pool = self._stack.enter_context(
+            pricers(lp, self.split, self.cost, worker_count(spec, self.split.n_areas), spec.threads)
+        )
+        logger.debug("split and workers started: %.2f s", time.perf_counter() - t0)
+
+    def __enter__(self) -> ByArea:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def set_costs(self, cost: np.ndarray) -> None:
+        self.cost = np.asarray(cost, dtype=float).copy()
+        self.pool.set_cost(self.cost)
+
+    def set_row_bounds(self, rows: np.ndarray, lower, upper) -> None:
+        """New bounds on coupling rows (the areas' own rows are fixed for the life of the split)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if np.any(self.split.row_block[rows] >= 0):
+            raise ValueError("only the bounds of rows that couple areas can change between solves by area")
+        row_lower, row_upper = self.lp.row_lower.copy(), self.lp.row_upper.copy()
+        row_lower[rows], row_upper[rows] = lower, upper
+        self.lp = dataclasses.replace(self.lp, row_lower=row_lower, row_upper=row_upper)
+
+    def solve(
+        self,
+        time_limit_s: float,
+        prices: np.ndarray | None = None,
+        sample: bool = False,
+        t0: float | None = None,
+    ) -> Solution:
+        """Solve under the current costs and bounds (``solve_decomposed`` says what ``prices`` and
+        ``sample`` do); a fresh coordinator each time, the areas' problems warm from the last."""
+        lp, split, cost = self.lp, self.split, self.cost
+        t0 = time.perf_counter() if t0 is None else t0
+        if prices is None and sample:
+            t = time.perf_counter()
+            prices = sample_prices(lp, cost, self.spec, SAMPLE_SHARE * time_limit_s)
+            logger.debug("prices from a sample of the areas: %.2f s", time.perf_counter() - t)
+        master = Master(lp, split, cost, self.spec.threads)
+        master.add_rows(split.coupling_rows[~split.lazy])
+        outcome = _Rounds(lp, split, cost, master, self.pool, t0 + time_limit_s).run(prices)
         if outcome.status != "optimal":
             outcome.seconds = time.perf_counter() - t0
             return outcome
-        done = pool.complete(master.interface_values())
-    if done is None:
-        return Solution("error", None, None, None, time.perf_counter() - t0, message="completing the plans")
-    x_block, local_dual = done
-    x = np.zeros(lp.n_cols)
-    x[split.block_cols] = x_block
-    x[split.master_cols] = master.static_values()
-    dual = np.zeros(lp.n_rows)
-    dual[split.local_rows] = local_dual
-    pi, _ = master.prices()
-    dual[split.coupling_rows] = pi[split.coupling_rows]
-    outcome.x, outcome.dual, outcome.objective = x, dual, float(cost @ x)
-    outcome.seconds = time.perf_counter() - t0
-    return outcome
+        done = self.pool.complete(master.interface_values())
+        if done is None:
+            return Solution(
+                "error", None, None, None, time.perf_counter() - t0, message="completing the plans"
+            )
+        x_block, local_dual = done
+        x = np.zeros(lp.n_cols)
+        x[split.block_cols] = x_block
+        x[split.master_cols] = master.static_values()
+        dual = np.zeros(lp.n_rows)
+        dual[split.local_rows] = local_dual
+        pi, _ = master.prices()
+        dual[split.coupling_rows] = pi[split.coupling_rows]
+        outcome.x, outcome.dual, outcome.objective = x, dual, float(cost @ x)
+        outcome.seconds = time.perf_counter() - t0
+        return outcome
 
 
 class _Rounds:
@@ -186,7 +242,9 @@ class _Rounds:
 
     def run(self, prices: np.ndarray | None) -> Solution:
         split, master, info = self.split, self.master, self.info
+        t = time.perf_counter()
         first = self._price(np.zeros(split.n_if), 2, None)
+        logger.debug("first plans: %.2f s", time.perf_counter() - t)
         if first is None:
             return self._stop("infeasible")
         master.add_plans(np.arange(split.n_areas), first[1], first[2])

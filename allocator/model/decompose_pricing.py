@@ -14,6 +14,7 @@ own process or one per worker process (``allocator.model.decompose_workers``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,13 +169,13 @@ class _Batch:
             self.h = None
         return out
 
-    def fix(self, cols: np.ndarray, values: np.ndarray) -> None:
-        """Fix columns (batch positions) at values (the interface, for the final completion)."""
-        self.lower[cols] = values
-        self.upper[cols] = values
+    def set_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """New bounds on columns (batch positions): the interface fixed for the final completion, and
+        freed again after it."""
+        lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
+        self.lower[cols], self.upper[cols] = lower, upper
         if self.h is not None:
-            v = np.asarray(values, dtype=float)
-            self.h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32), v.copy(), v.copy())
+            self.h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32), lower, upper)
 
 
 class Pricer:
@@ -220,16 +221,24 @@ class Pricer:
         true = np.bincount(self.block_of_col, weights=d.cost * self.x, minlength=d.n_blocks)
         return priced, true, self.x[d.if_local]
 
+    def set_cost(self, cost: np.ndarray) -> None:
+        """A new cost of this data's columns (the next solve's)."""
+        self.d = dataclasses.replace(self.d, cost=np.asarray(cost, dtype=float))
+
     def complete(self, x_if: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Every column's value with the interface columns fixed at ``x_if`` (each area's plan that the
-        coordinator chose, completed at its best), and the local rows' duals of the last pricing."""
+        coordinator chose, completed at its best), and the local rows' duals of the last pricing. The
+        interface is freed again afterwards, for another solve."""
         d = self.d
         dual = self.row_dual.copy()
-        values = np.clip(x_if, d.col_lower[d.if_local], d.col_upper[d.if_local])
-        for b in self.batches:
+        lower, upper = d.col_lower[d.if_local], d.col_upper[d.if_local]
+        values = np.clip(x_if, lower, upper)
+        for i, b in enumerate(self.batches):
             inside = (d.if_local >= b.c0) & (d.if_local < b.c1)
-            b.fix(d.if_local[inside] - b.c0, values[inside])
-            x, _ = b.solve(b.cost, keep=False)
+            cols = d.if_local[inside] - b.c0
+            b.set_bounds(cols, values[inside], values[inside])
+            x, _ = b.solve(b.cost, keep=i < self.live)
+            b.set_bounds(cols, lower[inside], upper[inside])
             if x is None:
                 return None
             self.x[b.c0 : b.c1] = x

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from allocator.model.decompose_pricing import LIVE_AREAS, Pricer, block_data
-from allocator.model.processes import fresh_python
+from allocator.model.processes import Started
 
 
 def _send(stream, message) -> None:
@@ -32,10 +32,11 @@ class _Worker:
     """One worker process, holding a range of blocks."""
 
     def __init__(self, data, threads: int, live_areas: int):
-        self.proc = fresh_python("allocator.model.decompose_workers")
-        _send(self.proc.stdin, (data, threads, live_areas))
+        self.started = Started("allocator.model.decompose_workers", (data, threads, live_areas))
+        self.proc = self.started.proc
 
     def send(self, command: str, args: tuple) -> None:
+        self.started.sent()
         _send(self.proc.stdin, (command, args))
 
     def receive(self):
@@ -49,6 +50,7 @@ class _Worker:
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
+            self.started.sent()
             _send(self.proc.stdin, ("stop", ()))
             self.proc.stdin.close()
         try:
@@ -66,6 +68,7 @@ class Pool:
         cuts = np.searchsorted(split.col_ptr, np.linspace(0, split.col_ptr[-1], workers + 1)[1:-1])
         self.edges = np.unique(np.concatenate([[0], np.minimum(cuts, n), [n]]))
         self.if_edges = split.if_ptr[self.edges]
+        self.block_cols, self.col_edges = split.block_cols, split.col_ptr[self.edges]
         per = live_areas // (len(self.edges) - 1)
         self.workers: list[_Worker] = []
         try:
@@ -96,6 +99,13 @@ class Pool:
         if any(p is None for p in parts):
             return None
         return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+    def set_cost(self, cost: np.ndarray) -> None:
+        """A new cost of every LP column (the next solve's)."""
+        cols = [
+            self.block_cols[self.col_edges[i] : self.col_edges[i + 1]] for i in range(len(self.edges) - 1)
+        ]
+        self._call("set_cost", lambda i: (cost[cols[i]],))
 
     def complete(self, x_if: np.ndarray):
         """Every block column's value and local row's dual (see :meth:`Pricer.complete`), or None."""
@@ -132,7 +142,7 @@ def _serve() -> None:
             command, args = pickle.load(source)
         except EOFError:
             return
-        if command not in ("price", "complete"):
+        if command not in ("price", "complete", "set_cost"):
             return
         try:
             _send(out, ("ok", getattr(pricer, command)(*args)))

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.model.assembly import LP
 from allocator.model.build import ModelBuilder
 from allocator.model.formula import FormulaAllocation, relaxed_formula, split_streams
 from allocator.model.formula_rows import RuleRows
 from allocator.model.highs_backend import Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
-from allocator.model.solve import Deadline, Status, live_model, raise_for, row_table, solve_lp, uses_highspy
+from allocator.model.solve import Deadline, Status, kept_model, raise_for, row_table, solve_lp, uses_highspy
 from allocator.schema import SolverSpec
 
 WHAT = "solving the formula allocation"
@@ -140,48 +141,60 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         keep = (f.col_t >= t) if lookahead else (f.col_t == t)
         known = np.where(f.col_t < t, values, np.nan)
         lp = m.asm.restrict(keep, known)
-        # stage 1: the year's distance and soft penalties
-        cost = np.zeros(n_cols)
-        cost[f.dev[:, t].ravel()] = -1.0
-        mine = f.col_t[f.slack] == t
-        cost[f.slack[mine]] = -f.multiple[mine]
-        live = live_model(lp, cost[lp.cols], spec)
-        report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
-        if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
-            raise _NoAllocation
-        if report.status == Status.INFEASIBLE:
-            raise NoFormulaAllocation
-        if report.status != Status.OPTIMAL:
-            raise_for(report, WHAT, deadline.seconds)
+        with kept_model(lp, np.zeros(lp.n_cols), spec) as live:
+            sol, dual = _solve_year(f, t, lp, (keep, known), live, r_t, spec, deadline, lookahead)
         in_year = f.row_year[lp.rows] == t
-        duals[lp.rows[in_year]] = sol.dual[in_year]
-        distance = -sol.objective
-        # stage 2: nearest R, the distance capped at its optimum
-        # CBC's solution comes back through a file with 8 or so digits: its optimum is known less exactly.
-        # HiGHS's, in one model or by area, is exact: a looser cap would let the allocation move (£300 at
-        # national scale), so the formula would depend on how the LP was solved
-        exact = uses_highspy(spec)
-        cap = distance + (1e-7 + 1e-10 * abs(distance) if exact else 1e-6 + 1e-7 * abs(distance))
-        m.asm.set_rhs(f.cap_rows[t : t + 1], cap)
-        cost = np.zeros(n_cols)
-        weight = _distinct(m, in_t) / (r_t + 1e-3 * max(float(r_t.mean()), 1e-6))
-        cost[f.moves[in_t, 0]] = cost[f.moves[in_t, 1]] = -weight
-        warm = spec.algorithm != "ipm"  # IPM ignores a basis: keep the scenario's algorithm
-        if live is not None:
-            where = np.searchsorted(lp.rows, f.cap_rows[t])
-            live.set_row_bounds(np.array([where]), -np.inf, cap)
-            live.set_costs(cost[lp.cols])
-            report, sol = solve_lp(
-                lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live, warm=warm
-            )
-        else:
-            lp = m.asm.restrict(keep, known)
-            report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline)
-        if report.status != Status.OPTIMAL:
-            raise_for(report, WHAT, deadline.seconds)
+        duals[lp.rows[in_year]] = dual[in_year]
         year = f.col_t[lp.cols] == t
         values[lp.cols[year]] = sol.x[year]
     return np.nan_to_num(values), duals
+
+
+def _solve_year(
+    f: _Formula, t: int, lp: LP, part: tuple[np.ndarray, np.ndarray], live, r_t, spec, deadline, lookahead
+) -> tuple[Solution, np.ndarray]:
+    """Year ``t``'s two LPs (``lp``, restricted to ``part``: the columns kept and the earlier years'
+    values), re-solved in one model where there is one (``live``): the least distance, then the nearest
+    ``R`` with the distance capped at its optimum. Returns the second's solution and the first's row
+    duals."""
+    m, n_cols = f.m, f.m.asm.n_cols
+    in_t = m.y_index["year"] == t
+    # stage 1: the year's distance and soft penalties
+    cost = np.zeros(n_cols)
+    cost[f.dev[:, t].ravel()] = -1.0
+    mine = f.col_t[f.slack] == t
+    cost[f.slack[mine]] = -f.multiple[mine]
+    if live is not None:
+        live.set_costs(cost[lp.cols])
+    report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
+    if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
+        raise _NoAllocation
+    if report.status == Status.INFEASIBLE:
+        raise NoFormulaAllocation
+    if report.status != Status.OPTIMAL:
+        raise_for(report, WHAT, deadline.seconds)
+    first_dual = sol.dual
+    distance = -sol.objective
+    # stage 2: nearest R, the distance capped at its optimum
+    # CBC's solution comes back through a file with 8 or so digits: its optimum is known less exactly.
+    # HiGHS's, in one model or by area, is exact: a looser cap would let the allocation move (£300 at
+    # national scale), so the formula would depend on how the LP was solved
+    exact = uses_highspy(spec)
+    cap = distance + (1e-7 + 1e-10 * abs(distance) if exact else 1e-6 + 1e-7 * abs(distance))
+    m.asm.set_rhs(f.cap_rows[t : t + 1], cap)
+    cost = np.zeros(n_cols)
+    weight = _distinct(m, in_t) / (r_t + 1e-3 * max(float(r_t.mean()), 1e-6))
+    cost[f.moves[in_t, 0]] = cost[f.moves[in_t, 1]] = -weight
+    warm = spec.algorithm != "ipm"  # IPM ignores a basis: keep the scenario's algorithm
+    if live is not None:
+        live.set_row_bounds(np.array([np.searchsorted(lp.rows, f.cap_rows[t])]), -np.inf, cap)
+        live.set_costs(cost[lp.cols])
+    else:
+        lp = m.asm.restrict(*part)
+    report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live, warm=warm)
+    if report.status != Status.OPTIMAL:
+        raise_for(report, WHAT, deadline.seconds)
+    return sol, first_dual
 
 
 def _distinct(m: ModelBuilder, in_t: np.ndarray) -> np.ndarray:

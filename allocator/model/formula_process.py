@@ -23,7 +23,7 @@ from allocator.errors import SolverError
 from allocator.model.formula import FormulaAllocation
 from allocator.model.formula_lp import NoFormulaAllocation
 from allocator.model.inputs import ModelInputs
-from allocator.model.processes import fresh_python
+from allocator.model.processes import Started
 from allocator.schema import SolverSpec
 
 _ERRORS: dict[str, type[Exception]] = {"NoFormulaAllocation": NoFormulaAllocation, "SolverError": SolverError}
@@ -42,18 +42,17 @@ class FormulaProcess:
         with_rows: bool,
         shares: dict[int, np.ndarray],
     ):
-        self.proc = fresh_python("allocator.model.formula_process")
-        try:
-            pickle.dump(
-                (inputs, spec, time_limit_s, with_rows, shares), self.proc.stdin, pickle.HIGHEST_PROTOCOL
-            )
-            self.proc.stdin.close()
-        except OSError:
-            pass  # the child is gone: result() says so
+        self.started = Started(
+            "allocator.model.formula_process", (inputs, spec, time_limit_s, with_rows, shares)
+        )
+        self.proc = self.started.proc
 
     def result(self) -> tuple[FormulaAllocation, dict[int, np.ndarray]]:
         """The allocation and the shares found. Raises the child's error (NoFormulaAllocation when the
         rules leave no allocation, SolverError for the solver's trouble, RuntimeError otherwise)."""
+        self.started.sent()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
         try:
             kind, value = pickle.load(self.proc.stdout)
         except (EOFError, pickle.UnpicklingError, OSError):
@@ -69,8 +68,10 @@ class FormulaProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.proc.stdout.close()
+        self.started.sent()  # the writer ends once the child is gone
+        for stream in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
 
     def __enter__(self) -> FormulaProcess:
         return self

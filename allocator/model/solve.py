@@ -11,11 +11,13 @@ scenario's own solve, the formula's, and the elastic diagnosis's each get what i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,9 @@ from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.objective import Objective
 from allocator.model.pulp_backend import solve_pulp, solver_version
 from allocator.schema import SolverSpec
+
+if TYPE_CHECKING:
+    from allocator.model.decompose import ByArea
 
 
 class Status(StrEnum):
@@ -102,12 +107,25 @@ def live_model(lp: LP, cost: np.ndarray, spec: SolverSpec) -> HighsModel | None:
     return HighsModel(lp, cost, spec)
 
 
+@contextlib.contextmanager
+def kept_model(lp: LP, cost: np.ndarray, spec: SolverSpec) -> Iterator[HighsModel | ByArea | None]:
+    """The model an LP and its re-solves (other costs, other row bounds) share: a live HiGHS model, or
+    by area its areas' problems, started once and stopped on leaving (None for another solver)."""
+    if uses_highspy(spec) and decomposes(lp, spec):
+        from allocator.model.decompose import ByArea
+
+        with ByArea(lp, cost, spec) as by_area:
+            yield by_area
+    else:
+        yield live_model(lp, cost, spec)
+
+
 def solve_lp(
     lp: LP,
     obj: Objective,
     spec: SolverSpec,
     deadline: Deadline,
-    live: HighsModel | None = None,
+    live: HighsModel | ByArea | None = None,
     warm: bool = False,
     meanwhile: Callable[[], object] | None = None,
     prices: np.ndarray | None = None,
@@ -115,7 +133,8 @@ def solve_lp(
 ) -> tuple[SolveReport, Solution]:
     """Solve ``lp`` under ``obj``; never raises for a solver outcome (see the report's status).
 
-    With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis.
+    With a live model (HiGHS through highspy) it is solved in place, ``warm`` from its last basis; by
+    area, with a :class:`ByArea` (``kept_model``), from its areas' last bases.
     ``meanwhile`` (work that uses no solver) runs while HiGHS solves in its own thread, or first where
     the solve runs in this one. ``prices`` (the row duals of a solve of an LP of the same rows) start a
     solve by area, which keeps no live model: a what-if then needs about half the rounds; without them,
@@ -128,10 +147,13 @@ def solve_lp(
         meanwhile()  # this solve runs in this thread: the other work goes first
         meanwhile = None
     if by_area:
-        from allocator.model.decompose import solve_decomposed
+        from allocator.model.decompose import ByArea, solve_decomposed
 
-        usable = prices is not None and len(prices) == lp.n_rows
-        sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining(), prices if usable else None, sample)
+        usable = prices if prices is not None and len(prices) == lp.n_rows else None
+        if isinstance(live, ByArea):
+            sol = live.solve(deadline.remaining(), usable, sample)
+        else:
+            sol = solve_decomposed(lp, obj.cost, spec, deadline.remaining(), usable, sample)
     elif uses_highspy(spec):
         live = live or HighsModel(lp, obj.cost, spec)
         sol = live.solve(deadline.remaining(), warm=warm, meanwhile=meanwhile)
