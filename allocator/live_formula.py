@@ -13,6 +13,7 @@ import numpy as np
 
 from allocator.model.formula import FormulaAllocation, formula_fingerprint
 from allocator.model.formula_allocation import Undecided, direct_formula, formula_lp
+from allocator.model.formula_lp import Bases
 from allocator.model.formula_process import FormulaProcess
 from allocator.model.inputs import ModelInputs
 from allocator.model.solve import Deadline
@@ -26,6 +27,9 @@ class LiveFormula:
         self.shares: dict[int, np.ndarray] = {}
         """The formula's budget shares by year: the next computation's start."""
         self._cache: tuple[tuple[bool, str], FormulaAllocation] | None = None
+        self.bases: Bases = {}
+        """Where its LPs last ended: the next computation's LPs start there (any basis of the right
+        shape is a valid start; the allocation does not depend on it)."""
 
     def forget(self, shares: dict[int, np.ndarray] | None = None) -> None:
         """Find it again next time (the inputs it reads changed), from ``shares`` if given."""
@@ -61,7 +65,7 @@ class LiveFormula:
         its LPs when the rules hold it away from ``R``."""
         found = early if early is not None else self.direct(inputs, with_rows)
         if not isinstance(found, FormulaAllocation):
-            found = formula_lp(found, spec, deadline)
+            found = formula_lp(found, spec, deadline, self.bases)
         self._cache = ((with_rows, formula_fingerprint(inputs)), found)
         return found
 

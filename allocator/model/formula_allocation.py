@@ -16,7 +16,7 @@ from allocator.model.formula import (
     meets_every_row,
     relaxed_formula,
 )
-from allocator.model.formula_lp import formula_by_lp
+from allocator.model.formula_lp import Bases, formula_by_lp
 from allocator.model.formula_rows import RuleRows
 from allocator.model.inputs import ModelInputs
 from allocator.model.solve import Deadline, row_table, solution_from_values
@@ -63,7 +63,10 @@ def direct_formula(
     return m, rows, t0
 
 
-def formula_lp(attempt: Undecided, spec: SolverSpec, deadline: Deadline) -> FormulaAllocation:
-    """The formula allocation by its LPs, where ``direct_formula`` could not decide it."""
+def formula_lp(
+    attempt: Undecided, spec: SolverSpec, deadline: Deadline, bases: Bases | None = None
+) -> FormulaAllocation:
+    """The formula allocation by its LPs, where ``direct_formula`` could not decide it; ``bases``: where
+    the last computation's LPs ended, to start from (see ``formula_by_lp``)."""
     m, rows, t0 = attempt
-    return formula_by_lp(m, rows, spec, deadline, t0)
+    return formula_by_lp(m, rows, spec, deadline, t0, bases)

@@ -29,7 +29,7 @@ from allocator.model.assembly import LP
 from allocator.model.build import ModelBuilder
 from allocator.model.formula import FormulaAllocation, relaxed_formula, split_streams
 from allocator.model.formula_rows import RuleRows
-from allocator.model.highs_backend import Solution
+from allocator.model.highs_backend import HighsModel, Solution
 from allocator.model.linear import Terms, stack
 from allocator.model.objective import Objective, add_deviations
 from allocator.model.solve import Deadline, Status, kept_model, raise_for, row_table, solve_lp, uses_highspy
@@ -54,6 +54,10 @@ class _Formula:
     row_year: np.ndarray
     slack: np.ndarray
     multiple: np.ndarray
+
+
+Bases = dict[tuple[int, bool], object]
+"""The basis each year's first LP ended at, by (year, look-ahead): a sweep's next variant starts there."""
 
 
 class _NoAllocation(Exception):
@@ -105,9 +109,16 @@ def _prepare(m: ModelBuilder, rows: RuleRows) -> _Formula:
 
 
 def formula_by_lp(
-    m: ModelBuilder, rows: RuleRows, spec: SolverSpec, deadline: Deadline, t0: float
+    m: ModelBuilder,
+    rows: RuleRows,
+    spec: SolverSpec,
+    deadline: Deadline,
+    t0: float,
+    bases: Bases | None = None,
 ) -> FormulaAllocation:
-    """Solve the formula year by year (see the module docstring)."""
+    """Solve the formula year by year (see the module docstring). ``bases``: where each year's first LP
+    ended last time (updated here); with HiGHS's simplex a year's first LP starts there when it has the
+    same shape, as in a sweep, where the variants differ in numbers only."""
     if spec.options.get("run_crossover", "on") != "on":
         # an interior point is only near the optimum: the formula always ends at a vertex, so its
         # allocation is exact whichever algorithm finds it
@@ -117,9 +128,9 @@ def formula_by_lp(
         spec = spec.model_copy(update={"options": {**spec.options, "simplex_strategy": PRIMAL}})
     f = _prepare(m, rows)
     try:
-        values, duals = _by_year(f, spec, deadline, lookahead=False)
+        values, duals = _by_year(f, spec, deadline, False, bases)
     except _NoAllocation:
-        values, duals = _by_year(f, spec, deadline, lookahead=True)
+        values, duals = _by_year(f, spec, deadline, True, bases)
     ix = m.y_index
     x = np.zeros((len(m.codes), len(m.years), len(m.streams)))
     np.add.at(x, (ix["area"], ix["year"], ix["stream"]), values[m.y_cols])
@@ -127,7 +138,9 @@ def formula_by_lp(
     return FormulaAllocation(m.scale * np.maximum(x, 0.0), "lp", time.perf_counter() - t0, table)
 
 
-def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np.ndarray, np.ndarray]:
+def _by_year(
+    f: _Formula, spec, deadline: Deadline, lookahead: bool, bases: Bases | None
+) -> tuple[np.ndarray, np.ndarray]:
     m, ix = f.m, f.m.y_index
     n_cols = m.asm.n_cols
     values = np.full(n_cols, np.nan)
@@ -142,7 +155,8 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
         known = np.where(f.col_t < t, values, np.nan)
         lp = m.asm.restrict(keep, known)
         with kept_model(lp, np.zeros(lp.n_cols), spec) as live:
-            sol, dual = _solve_year(f, t, lp, (keep, known), live, r_t, spec, deadline, lookahead)
+            start = _Start(bases, (t, lookahead), live if isinstance(live, HighsModel) else None)
+            sol, dual = _solve_year(f, t, lp, (keep, known), live, r_t, spec, deadline, lookahead, start)
         in_year = f.row_year[lp.rows] == t
         duals[lp.rows[in_year]] = dual[in_year]
         year = f.col_t[lp.cols] == t
@@ -151,7 +165,16 @@ def _by_year(f: _Formula, spec, deadline: Deadline, lookahead: bool) -> tuple[np
 
 
 def _solve_year(
-    f: _Formula, t: int, lp: LP, part: tuple[np.ndarray, np.ndarray], live, r_t, spec, deadline, lookahead
+    f: _Formula,
+    t: int,
+    lp: LP,
+    part: tuple[np.ndarray, np.ndarray],
+    live,
+    r_t: np.ndarray,
+    spec: SolverSpec,
+    deadline: Deadline,
+    lookahead: bool,
+    start: _Start,
 ) -> tuple[Solution, np.ndarray]:
     """Year ``t``'s two LPs (``lp``, restricted to ``part``: the columns kept and the earlier years'
     values), re-solved in one model where there is one (``live``): the least distance, then the nearest
@@ -166,13 +189,15 @@ def _solve_year(
     cost[f.slack[mine]] = -f.multiple[mine]
     if live is not None:
         live.set_costs(cost[lp.cols])
-    report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live)
+    warm = start.begin(spec, 1)
+    report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live, warm=warm)
     if report.status == Status.INFEASIBLE and t > 0 and not lookahead:
         raise _NoAllocation
     if report.status == Status.INFEASIBLE:
         raise NoFormulaAllocation
     if report.status != Status.OPTIMAL:
         raise_for(report, WHAT, deadline.seconds)
+    start.end(1)
     first_dual = sol.dual
     distance = -sol.objective
     # stage 2: nearest R, the distance capped at its optimum
@@ -191,10 +216,37 @@ def _solve_year(
         live.set_costs(cost[lp.cols])
     else:
         lp = m.asm.restrict(*part)
+    start.begin(spec, 2)
     report, sol = solve_lp(lp, Objective("formula", cost[lp.cols], 1.0), spec, deadline, live, warm=warm)
     if report.status != Status.OPTIMAL:
         raise_for(report, WHAT, deadline.seconds)
+    start.end(2)
     return sol, first_dual
+
+
+@dataclass
+class _Start:
+    """Where a year's first LP starts: the basis it ended at last time (``bases[key]``), if the model is
+    HiGHS's own, of the same shape, and solved by simplex (IPM ignores a basis)."""
+
+    bases: Bases | None
+    key: tuple[int, bool]
+    model: HighsModel | None
+
+    def begin(self, spec: SolverSpec, stage: int) -> bool:
+        """Set the last basis if there is a usable one; whether the solve is then warm."""
+        basis = None if self.bases is None or self.model is None else self.bases.get((*self.key, stage))
+        if basis is None or spec.algorithm == "ipm":
+            return False
+        if (len(basis.col_status), len(basis.row_status)) != (self.model.n_cols, self.model.n_rows):
+            return False
+        self.model.set_basis(basis)
+        return True
+
+    def end(self, stage: int) -> None:
+        """Keep the optimal basis for next time."""
+        if self.bases is not None and self.model is not None:
+            self.bases[(*self.key, stage)] = self.model.basis()
 
 
 def _distinct(m: ModelBuilder, in_t: np.ndarray) -> np.ndarray:
