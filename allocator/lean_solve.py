@@ -3,6 +3,7 @@ path, which a sweep reads), and where a live model's next solve starts (a :class
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,9 @@ class LeanSolve:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Where a live model's next solve starts: the HiGHS basis and the formula's budget shares."""
+    """Where a live model's next solve starts: the HiGHS basis, the formula's budget shares, and the
+    bases its LPs last ended at."""
 
     basis: highspy.HighsBasis | None
     shares: dict[int, np.ndarray]
+    formula_bases: dict = dataclasses.field(default_factory=dict)

@@ -31,11 +31,14 @@ class LiveFormula:
         """Where its LPs last ended: the next computation's LPs start there (any basis of the right
         shape is a valid start; the allocation does not depend on it)."""
 
-    def forget(self, shares: dict[int, np.ndarray] | None = None) -> None:
-        """Find it again next time (the inputs it reads changed), from ``shares`` if given."""
+    def forget(self, shares: dict[int, np.ndarray] | None = None, bases: Bases | None = None) -> None:
+        """Find it again next time (the inputs it reads changed), from ``shares`` and its LPs from
+        ``bases`` if given."""
         self._cache = None
         if shares is not None:
             self.shares = copy.deepcopy(shares)
+        if bases is not None:
+            self.bases = dict(bases)
 
     def known(self, inputs: ModelInputs, with_rows: bool) -> FormulaAllocation | None:
         """The last allocation found, while nothing it reads has changed."""

@@ -165,7 +165,7 @@ class Model:
 
         Args:
             overrides: dotted keys, as ``--set``, or the whole changed scenario.
-            start: a :meth:`snapshot` to start from (its basis and formula shares) instead of the last
+            start: a :meth:`snapshot` to start from (its basis and the formula's start) instead of the last
                 solve's, so a block of variants gives the same result whatever ran before it.
             formula: also compute the formula allocation (reused when nothing it reads changed).
         """
@@ -173,7 +173,7 @@ class Model:
         if start is not None:
             # Exactly the state a fresh process would reach: the formula found again from the shares, and
             # a new HiGHS object (no pivoting history) started from the snapshot's basis.
-            self.formula.forget(start.shares)
+            self.formula.forget(start.shares, start.formula_bases)
             fits = (
                 start.basis is not None
                 and self.m is not None
@@ -185,9 +185,9 @@ class Model:
         return self._solve(deadline, warm, formula=formula, diagnose=False)
 
     def snapshot(self) -> Snapshot:
-        """Where the next solve would start: the live model's basis and the formula's shares."""
+        """Where the next solve would start: the live basis, the formula's shares and its LPs' bases."""
         basis = self._live.basis() if self._live is not None else None
-        return Snapshot(basis, copy.deepcopy(self.formula.shares))
+        return Snapshot(basis, copy.deepcopy(self.formula.shares), dict(self.formula.bases))
 
     def _apply(self, overrides: Overrides | Scenario) -> tuple[Deadline, bool]:
         t0 = time.perf_counter()
