@@ -56,8 +56,9 @@ class _Formula:
     multiple: np.ndarray
 
 
-Bases = dict[tuple[int, bool], object]
-"""The basis each year's first LP ended at, by (year, look-ahead): a sweep's next variant starts there."""
+Bases = dict[tuple[int, bool, int], tuple[object, tuple[int, int]]]
+"""The basis each year's LPs ended at, with the shape it fits, by (year, look-ahead, stage): a sweep's
+next variant starts there."""
 
 
 class _NoAllocation(Exception):
@@ -235,18 +236,22 @@ class _Start:
 
     def begin(self, spec: SolverSpec, stage: int) -> bool:
         """Set the last basis if there is a usable one; whether the solve is then warm."""
-        basis = None if self.bases is None or self.model is None else self.bases.get((*self.key, stage))
-        if basis is None or spec.algorithm == "ipm":
+        kept = None if self.bases is None or self.model is None else self.bases.get((*self.key, stage))
+        if kept is None or spec.algorithm == "ipm":
             return False
-        if (len(basis.col_status), len(basis.row_status)) != (self.model.n_cols, self.model.n_rows):
+        basis, shape = kept
+        if shape != (self.model.n_cols, self.model.n_rows):
             return False
         self.model.set_basis(basis)
         return True
 
     def end(self, stage: int) -> None:
-        """Keep the optimal basis for next time."""
+        """Keep the optimal basis (and the shape it fits: reading a basis's length copies it) for next
+        time."""
         if self.bases is not None and self.model is not None:
-            self.bases[(*self.key, stage)] = self.model.basis()
+            basis = self.model.basis()
+            if basis is not None:
+                self.bases[(*self.key, stage)] = (basis, (self.model.n_cols, self.model.n_rows))
 
 
 def _distinct(m: ModelBuilder, in_t: np.ndarray) -> np.ndarray:
