@@ -117,9 +117,9 @@ def formula_by_lp(
     t0: float,
     bases: Bases | None = None,
 ) -> FormulaAllocation:
-    """Solve the formula year by year (see the module docstring). ``bases``: where each year's first LP
-    ended last time (updated here); with HiGHS's simplex a year's first LP starts there when it has the
-    same shape, as in a sweep, where the variants differ in numbers only."""
+    """Solve the formula year by year (see the module docstring). ``bases``: where each year's two LPs
+    ended last time (updated here); with HiGHS's simplex each starts there when it has the same shape,
+    as in a sweep, where the variants differ in numbers only."""
     if spec.options.get("run_crossover", "on") != "on":
         # an interior point is only near the optimum: the formula always ends at a vertex, so its
         # allocation is exact whichever algorithm finds it
@@ -227,8 +227,8 @@ def _solve_year(
 
 @dataclass
 class _Start:
-    """Where a year's first LP starts: the basis it ended at last time (``bases[key]``), if the model is
-    HiGHS's own, of the same shape, and solved by simplex (IPM ignores a basis)."""
+    """Where a year's LPs start: the basis each ended at last time (``bases[(*key, stage)]``), if the
+    model is HiGHS's own, of the same shape, and solved by simplex (IPM ignores a basis)."""
 
     bases: Bases | None
     key: tuple[int, bool]
