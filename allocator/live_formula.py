@@ -49,12 +49,7 @@ class LiveFormula:
         """The formula allocation if it is known without a solver (the last one, while nothing it reads
         has changed, or ``R``); else what its LPs start from."""
         known = self.known(inputs, with_rows)
-        if known is not None:
-            return known
-        found = direct_formula(inputs, with_rows, self.shares)
-        if isinstance(found, FormulaAllocation):
-            self._cache = ((with_rows, formula_fingerprint(inputs)), found)
-        return found
+        return known if known is not None else direct_formula(inputs, with_rows, self.shares)
 
     def find(
         self,
@@ -65,7 +60,7 @@ class LiveFormula:
         early: FormulaAllocation | Undecided | None = None,
     ) -> FormulaAllocation:
         """The formula allocation: ``early`` (found while the scenario's LP was solved) or found now, by
-        its LPs when the rules hold it away from ``R``."""
+        its LPs when the rules hold it away from ``R``; kept for next time (the one place that keeps it)."""
         found = early if early is not None else self.direct(inputs, with_rows)
         if not isinstance(found, FormulaAllocation):
             found = formula_lp(found, spec, deadline, self.bases)
